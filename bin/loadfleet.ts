@@ -1,0 +1,60 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * The loadfleet CLI: `run`, `validate`, `target` and `demo`. Exit codes: 0 ok, 1 expectations failed,
+ * 2 invalid plan or usage, 130 interrupted.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { demoCommand } from '../lib/cli/demo-command.ts';
+import { EXIT } from '../lib/cli/exit-codes.ts';
+import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
+import { validateCommand } from '../lib/cli/validate-command.ts';
+import { startTarget } from '../lib/target/index.ts';
+
+const integer = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+};
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const program = new Command()
+  .name('loadfleet')
+  .description('A load fleet for APIs whose work comes in lifecycles.')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.invalidInput))
+  .showHelpAfterError();
+
+const withRunOptions = (cmd: Command): Command =>
+  cmd
+    .option('--out <dir>', 'folder for report.json and events.csv (default reports/<run-id>)')
+    .option('--seed <n>', 'override the plan seed', integer)
+    .option('--quiet', 'no progress and no summary')
+    .option('--allow-host <host>', 'allow a non-loopback target host you own (repeatable)', collect);
+
+withRunOptions(program.command('run').argument('<plan>', 'plan file (YAML or JSON)').description('run a plan on this machine'))
+  .option('--base-url <url>', 'override the target base URL')
+  .action(async (plan: string, opts: RunCommandOptions) => process.exit((await runCommand(plan, opts)).exitCode));
+
+program
+  .command('validate')
+  .argument('<plan>', 'plan file (YAML or JSON)')
+  .description('check a plan: every problem with file:line:col and key; exit 2 if any')
+  .action(async (plan: string) => process.exit(await validateCommand(plan)));
+
+program
+  .command('target')
+  .description('run the bundled demo target (ground truth at GET /_stats, faults at PUT /_faults)')
+  .option('--port <n>', 'port (0 = any free port)', integer, 8080)
+  .option('--host <host>', 'address to bind (loopback only)', '127.0.0.1')
+  .option('--accept-delay <ms>', 'ms before a created order becomes Accepted', integer, 200)
+  .action(async (opts: { port: number; host: string; acceptDelay: number }) => {
+    const target = await startTarget({ host: opts.host, port: opts.port, acceptDelayMs: opts.acceptDelay });
+    process.stdout.write(`demo target listening on ${target.url} (Ctrl+C to stop)\n`);
+    const close = (): void => void target.close().then(() => process.exit(0));
+    process.once('SIGINT', close);
+    process.once('SIGTERM', close);
+  });
+
+withRunOptions(program.command('demo').argument('[workload]', 'example to run', 'day-in-life').description('start the demo target and run examples/WORKLOAD.yaml against it'))
+  .action(async (workload: string, opts: RunCommandOptions) => process.exit((await demoCommand(workload, opts)).exitCode));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,11 @@
+/** Process exit codes, as documented in the README. */
+export const EXIT = {
+  /** The run completed and every expectation held. */
+  ok: 0,
+  /** The run completed but an expectation or threshold failed. */
+  expectationsFailed: 1,
+  /** The plan or the command line is invalid; nothing was sent. */
+  invalidInput: 2,
+  /** The run was interrupted (SIGINT/SIGTERM) and wrote an `aborted` report. */
+  interrupted: 130,
+} as const;

@@ -1,0 +1,46 @@
+import cliProgress from 'cli-progress';
+import type { LiveProgress } from '../runtime/local-driver.ts';
+
+/** A progress display that can be stopped. */
+export interface ProgressDisplay {
+  stop(): void;
+}
+
+/**
+ * Shows a run's progress: a live bar on a TTY, a plain line every `everyMs` otherwise (CI logs), or
+ * nothing when quiet. Reads the live counters the driver updates in place.
+ */
+export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: boolean; quiet: boolean; everyMs?: number; write?: (line: string) => void }): ProgressDisplay {
+  if (opts.quiet) return { stop: () => undefined };
+  const startedAt = performance.now();
+  if (opts.tty) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'lifecycles {bar} {value}/{total} | batches {units} | requests {requests} | errors {errors} | {elapsed}s', hideCursor: true, clearOnComplete: false },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(progress.planned, 0, payload(progress, startedAt));
+    const timer = setInterval(() => bar.update(progress.lifecycles, payload(progress, startedAt)), 200);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        bar.update(progress.lifecycles, payload(progress, startedAt));
+        bar.stop();
+      },
+    };
+  }
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const timer = setInterval(() => {
+    const p = payload(progress, startedAt);
+    write(`[${p.elapsed}s] lifecycles ${progress.lifecycles}/${progress.planned}  batches ${p.units}  requests ${p.requests}  errors ${p.errors}`);
+  }, opts.everyMs ?? 5000);
+  return { stop: () => clearInterval(timer) };
+}
+
+function payload(progress: Readonly<LiveProgress>, startedAt: number): Record<string, string | number> {
+  return {
+    units: `${progress.unitsDone}/${progress.unitsPlanned}`,
+    requests: progress.requests,
+    errors: progress.errors,
+    elapsed: ((performance.now() - startedAt) / 1000).toFixed(1),
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CsvEventSink } from '../adapters/local/csv-event-sink.ts';
+import { systemClock } from '../adapters/local/system-clock.ts';
+import { UndiciHttpClient } from '../adapters/http/undici-client.ts';
+import { LoadfleetError } from '../core/errors.ts';
+import { loadPlan, type LoadedPlan } from '../core/plan/load.ts';
+import { redact } from '../core/plan/source.ts';
+import type { RunReport } from '../core/report/model.ts';
+import { writeJsonReport } from '../report/json.ts';
+import { renderSummary } from '../report/terminal.ts';
+import { runLocal } from '../runtime/local-driver.ts';
+import { assertTargetAllowed } from './allowlist.ts';
+import { EXIT } from './exit-codes.ts';
+import { showProgress } from './progress.ts';
+import { installStopSignals } from './signals.ts';
+
+/** Options of `loadfleet run` (and `demo`, which adds the target). */
+export interface RunCommandOptions {
+  readonly out?: string;
+  readonly baseUrl?: string;
+  readonly seed?: number;
+  readonly quiet?: boolean;
+  readonly allowHost?: readonly string[];
+}
+
+/** What a finished `run` hands back to its caller (the CLI exits with `exitCode`). */
+export interface RunCommandResult {
+  readonly exitCode: number;
+  readonly report?: RunReport;
+  readonly outDir?: string;
+}
+
+/** Reads and validates a plan file, printing every problem; undefined when it is invalid. */
+export async function readPlan(file: string, log: (line: string) => void): Promise<LoadedPlan | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    log(`error: cannot read plan ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    return undefined;
+  }
+  try {
+    return loadPlan(text, file, process.env);
+  } catch (error) {
+    if (error instanceof LoadfleetError) {
+      log(`error: invalid plan\n${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** `loadfleet run PLAN`: validates, runs locally, writes report.json and events.csv, prints a summary. */
+export async function runCommand(file: string, opts: RunCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunCommandResult> {
+  const loaded = await readPlan(file, log);
+  if (!loaded) return { exitCode: EXIT.invalidInput };
+  let plan = loaded.plan;
+  if (opts.baseUrl !== undefined) plan = { ...plan, target: { ...plan.target, baseUrl: opts.baseUrl } };
+  if (opts.seed !== undefined) plan = { ...plan, seed: opts.seed };
+  try {
+    assertTargetAllowed(plan.target.baseUrl, opts.allowHost ?? []);
+  } catch (error) {
+    log(`error: ${(error as Error).message}`);
+    return { exitCode: EXIT.invalidInput };
+  }
+
+  const runId = newRunId();
+  const outDir = opts.out ?? join('reports', runId);
+  const events = await CsvEventSink.open(join(outDir, 'events.csv'));
+  const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
+  const signals = installStopSignals(log);
+  if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${plan.payloads.count} lifecycles against ${plan.target.baseUrl}`);
+  let display = { stop: (): void => undefined };
+  try {
+    const { report } = await runLocal({
+      plan, kind: loaded.kind, runId, clock: systemClock, http, events, stop: signals.stop, kill: signals.kill,
+      onStart: (progress) => (display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) })),
+    });
+    display.stop();
+    await writeJsonReport(join(outDir, 'report.json'), report);
+    if (!opts.quiet) {
+      process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');
+      log(`reports: ${join(outDir, 'report.json')}, ${join(outDir, 'events.csv')}`);
+    }
+    const exitCode = report.status === 'aborted' ? EXIT.interrupted : report.status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
+    return { exitCode, report, outDir };
+  } finally {
+    display.stop();
+    signals.dispose();
+    await Promise.all([http.close(), events.close()]);
+  }
+}
+
+/** A run id that sorts by time: `run-20261121-064501-3fa9`. */
+export function newRunId(at = new Date()): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
+}

@@ -1,0 +1,14 @@
+import { EXIT } from './exit-codes.ts';
+import { readPlan } from './run-command.ts';
+
+/** `loadfleet validate PLAN`: reports every problem with file:line:col and key path; exit 2 if any. */
+export async function validateCommand(file: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+  const loaded = await readPlan(file, log);
+  if (!loaded) return EXIT.invalidInput;
+  const { plan } = loaded;
+  process.stdout.write(
+    `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${plan.payloads.count} lifecycles, ${Object.keys(plan.requests).length} requests, ` +
+      `load ${plan.load.model}, ${plan.expect.length} expectations\n`,
+  );
+  return EXIT.ok;
+}

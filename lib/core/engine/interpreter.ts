@@ -1,0 +1,200 @@
+import type { Clock, EventSink } from '../ports.ts';
+import type { PayloadSource, Payload } from '../payloads.ts';
+import type { Recorder } from '../recorder/recorder.ts';
+import { Rng } from '../rng.ts';
+import type { TemplateContext } from '../plan/template.ts';
+import type { Cursor } from './cursor.ts';
+import type { Instr, Program } from './program.ts';
+import type { RequestExecutor, RequestOutcome } from './request-executor.ts';
+
+/** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
+export interface LifecycleEnv {
+  readonly program: Program;
+  readonly payloads: PayloadSource;
+  readonly runId: string;
+  readonly unitId: string;
+  readonly seed: number;
+  readonly clock: Clock;
+  readonly executor: RequestExecutor;
+  readonly recorder: Recorder;
+  readonly events: EventSink;
+  /** Entity states that end a lifecycle's entity; undefined = no entity tracking. */
+  readonly terminal: ReadonlySet<string> | undefined;
+  /** Soft stop: start nothing new, abort bodies, expedite cleanup waits. */
+  readonly stop: AbortSignal;
+  /** Hard stop: abort everything, cleanup included. */
+  readonly kill: AbortSignal;
+  /**
+   * When true, a lifecycle whose body has ended returns its cursor instead of running the cleanup
+   * inline, so the caller can run the cleanup off the batch's sequential path (or later, elsewhere).
+   */
+  readonly deferCleanup: boolean;
+  /** Live counters for progress displays; `lifecycles` counts finished lifecycles. */
+  readonly progress?: { lifecycles: number } | undefined;
+}
+
+/** The end of a `runLifecycle` call: finished (recorded), or parked with a cursor to resume. */
+export type LifecycleStatus = { readonly done: true } | { readonly done: false; readonly cursor: Cursor };
+
+/** A fresh cursor for payload `index`, with its own RNG stream derived from (seed, index). */
+export function startCursor(seed: number, index: number): Cursor {
+  return { index, pc: 0, phase: 'body', vars: {}, rng: Rng.derive(seed, 'lifecycle', index).state() };
+}
+
+/**
+ * Runs a lifecycle from its cursor until it finishes or parks. Never throws for target behaviour:
+ * failed requests fail the lifecycle (whose armed cleanup still runs) and are recorded.
+ */
+export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<LifecycleStatus> {
+  const cursor: Cursor = { ...start, vars: { ...start.vars } };
+  const rng = Rng.fromState(cursor.rng);
+  const payload = env.payloads.get(cursor.index);
+  const key = env.payloads.keyOf(cursor.index, payload);
+  const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder };
+  const ctx = (): TemplateContext => ({ payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now() });
+  const snapshot = (): Cursor => ({ ...cursor, rng: rng.state() });
+
+  if (cursor.wakeAt !== undefined) {
+    await sleepUnlessStopped(env, cursor.wakeAt - env.clock.now());
+    delete cursor.wakeAt;
+  }
+
+  for (;;) {
+    const instr = env.program.instrs[cursor.pc] as Instr;
+    const inCleanup = cursor.phase === 'cleanup';
+    // Bodies stop on the soft stop; cleanup only on the hard one, so created entities still end.
+    const signal = inCleanup ? env.kill : env.stop;
+    let failure: string | undefined;
+    switch (instr.op) {
+      case 'request': {
+        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup });
+        if (outcome.ok) {
+          applyResponse(cursor, instr.req, outcome.json, env, who);
+          cursor.pc++;
+        } else failure = describeFailure(instr.req.name, outcome);
+        break;
+      }
+      case 'poll':
+        failure = await runPoll(instr, cursor, env, rng, ctx, who, signal);
+        break;
+      case 'wait': {
+        const ms = instr.sample(rng);
+        if (inCleanup) await sleepUnlessStopped(env, ms);
+        else if (!(await sleepOrStop(env.clock, ms, signal))) failure = 'stopped';
+        if (failure === undefined) cursor.pc++;
+        break;
+      }
+      case 'switch': {
+        const value = instr.get({ payload, vars: cursor.vars });
+        cursor.pc = instr.cases.get(String(value)) ?? instr.otherwise;
+        break;
+      }
+      case 'weighted':
+        cursor.pc = pickWeighted(instr.weights, instr.targets, rng);
+        break;
+      case 'chance':
+        cursor.pc = rng.float() < instr.p ? instr.then : instr.else;
+        break;
+      case 'jump':
+        cursor.pc = instr.to;
+        break;
+      case 'arm':
+        cursor.armed = instr.cleanup;
+        cursor.pc++;
+        break;
+      case 'end':
+      case 'endCleanup':
+        break;
+    }
+    if (failure !== undefined && inCleanup) {
+      return finish(cursor, env, key, `cleanup ${failure}`);
+    }
+    if (failure !== undefined || instr.op === 'end') {
+      if (failure !== undefined) cursor.failure = env.stop.aborted && failure.endsWith('aborted') ? 'stopped' : failure;
+      if (cursor.armed === undefined) return finish(cursor, env, key, cursor.failure);
+      cursor.phase = 'cleanup';
+      cursor.pc = cursor.armed;
+      delete cursor.armed;
+      if (env.deferCleanup) return { done: false, cursor: snapshot() };
+      continue;
+    }
+    if (instr.op === 'endCleanup') return finish(cursor, env, key, cursor.failure);
+  }
+}
+
+function applyResponse(cursor: Cursor, req: { captures: ReadonlyArray<readonly [string, (root: unknown) => unknown, string]>; state: string | undefined }, json: unknown, env: LifecycleEnv, who: { unitId: string; index: number; key: string }): void {
+  for (const [name, get] of req.captures) cursor.vars[name] = get(json) as Cursor['vars'][string];
+  if (req.state !== undefined && req.state !== cursor.state) {
+    env.recorder.recordTransition(cursor.state, req.state);
+    env.events.write({ at: env.clock.now(), unitId: who.unitId, index: who.index, key: who.key, type: 'transition', from: cursor.state ?? 'start', to: req.state });
+    cursor.state = req.state;
+  }
+}
+
+async function runPoll(
+  instr: Extract<Instr, { op: 'poll' }>, cursor: Cursor, env: LifecycleEnv, rng: Rng, ctx: () => TemplateContext,
+  who: { unitId: string; index: number; key: string; recorder: Recorder }, signal: AbortSignal,
+): Promise<string | undefined> {
+  const startedAt = cursor.pollStartedAt ?? env.clock.now();
+  let attempt = cursor.pollAttempt ?? 0;
+  for (;;) {
+    attempt++;
+    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup' });
+    if (outcome.ok && instr.until(outcome.json)) {
+      applyResponse(cursor, instr.req, outcome.json, env, who);
+      delete cursor.pollAttempt;
+      delete cursor.pollStartedAt;
+      cursor.pc++;
+      return undefined;
+    }
+    if (!outcome.ok && outcome.errorKind === 'aborted') return describeFailure(instr.req.name, outcome);
+    if (attempt >= instr.maxAttempts) return `poll ${instr.req.name}: ${instr.untilText} not met after ${attempt} attempts`;
+    let delay = Math.min(instr.maxEveryMs, instr.everyMs * instr.factor ** (attempt - 1));
+    if (instr.jitter > 0) delay *= 1 - instr.jitter + 2 * instr.jitter * rng.float();
+    if (instr.timeoutMs !== undefined && env.clock.now() + delay - startedAt > instr.timeoutMs) {
+      return `poll ${instr.req.name}: ${instr.untilText} not met within ${instr.timeoutMs}ms`;
+    }
+    if (!(await sleepOrStop(env.clock, delay, signal))) return 'stopped';
+  }
+}
+
+function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: false }>): string {
+  return `${name}: ${outcome.errorKind}${outcome.status !== undefined ? ` ${outcome.status}` : ''}`;
+}
+
+function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string | undefined): LifecycleStatus {
+  const terminal = cursor.state === undefined || env.terminal === undefined || env.terminal.has(cursor.state);
+  env.recorder.recordLifecycle({ outcome: failure ? 'failed' : 'completed', index: cursor.index, key, state: cursor.state, terminal, reason: failure });
+  env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: failure ? 'failed' : 'completed', to: cursor.state, reason: failure });
+  if (env.progress) env.progress.lifecycles++;
+  return { done: true };
+}
+
+function pickWeighted(weights: readonly number[], targets: readonly number[], rng: Rng): number {
+  const total = weights.reduce((a, b) => a + b, 0);
+  let draw = rng.float() * total;
+  for (let i = 0; i < weights.length; i++) {
+    draw -= weights[i] as number;
+    if (draw < 0) return targets[i] as number;
+  }
+  return targets[targets.length - 1] as number;
+}
+
+/** Sleeps `ms`; resolves false (instead of throwing) when `signal` aborts first. */
+async function sleepOrStop(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  if (ms <= 0) return true;
+  try {
+    await clock.sleep(ms, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A cleanup wait: cut short by a stop (so cleanup is expedited), never an error. */
+async function sleepUnlessStopped(env: LifecycleEnv, ms: number): Promise<void> {
+  await sleepOrStop(env.clock, ms, env.stop);
+}
+
+export type { Payload };

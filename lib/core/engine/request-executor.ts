@@ -1,0 +1,168 @@
+import { HttpTransportError, type ErrorKind } from '../errors.ts';
+import type { Clock, EventSink, HttpClient } from '../ports.ts';
+import type { Recorder } from '../recorder/recorder.ts';
+import type { Rng } from '../rng.ts';
+import type { TemplateContext } from '../plan/template.ts';
+import { backoffDelay } from '../resilience/backoff.ts';
+import { CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { isRetryable } from '../resilience/retryable.ts';
+import { TokenBucket } from '../resilience/token-bucket.ts';
+import type { CompiledRequest } from './compiled-request.ts';
+import type { RunGuard } from './run-guard.ts';
+
+/** The result of one logical request (after any retries). */
+export type RequestOutcome =
+  | { readonly ok: true; readonly status: number; readonly json: unknown }
+  | { readonly ok: false; readonly status?: number | undefined; readonly errorKind: ErrorKind; readonly message: string };
+
+/** Who is asking: the lifecycle (for the event log) and its unit's recorder. */
+export interface Requester {
+  readonly unitId: string;
+  readonly index: number;
+  readonly key: string;
+  readonly recorder: Recorder;
+}
+
+/** Options for one `execute` call. */
+export interface ExecuteOptions {
+  /** Stops the request before it is sent, and its retries. */
+  readonly signal: AbortSignal;
+  /** Aborts a request already in flight (default: `signal`). A soft stop lets in-flight requests finish. */
+  readonly inflight?: AbortSignal;
+  /** Cleanup requests bypass the request budget so created entities can still be ended. */
+  readonly force?: boolean;
+  /** Intended start (open model): latency of the first attempt is measured from it. */
+  readonly intendedStart?: number;
+}
+
+/** Live counters for progress displays; optional. */
+export interface ProgressCounters {
+  requests: number;
+  errors: number;
+}
+
+/** Dependencies of a `RequestExecutor`. */
+export interface RequestExecutorDeps {
+  readonly http: HttpClient;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly guard: RunGuard;
+  readonly breaker: { readonly failureThreshold: number; readonly cooldown: number } | false;
+  readonly progress?: ProgressCounters;
+}
+
+/**
+ * `RequestExecutor` (one per run, shared by its units) sends one named request for a lifecycle: renders it, waits for the endpoint's
+ * token bucket, asks its circuit breaker, sends, classifies, records every attempt, and retries
+ * (exponential backoff with jitter) on network errors, 5xx and 429 as the plan's retry policy says.
+ */
+export class RequestExecutor {
+  private readonly limiters = new Map<string, TokenBucket | null>();
+  private readonly breakers = new Map<string, CircuitBreaker | null>();
+
+  constructor(private readonly deps: RequestExecutorDeps) {}
+
+  /** Sends `req` for lifecycle `who`, retrying as its policy says; never throws. */
+  async execute(req: CompiledRequest, ctx: TemplateContext, who: Requester, rng: Rng, opts: ExecuteOptions): Promise<RequestOutcome> {
+    const { clock, events } = this.deps;
+    const { recorder } = who;
+    const maxRetries = req.retry === false ? 0 : req.retry.max;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      const startedAt = attempt === 1 && opts.intendedStart !== undefined ? opts.intendedStart : clock.now();
+      const outcome = await this.attempt(req, ctx, opts);
+      const latencyMs = clock.now() - startedAt;
+      if (outcome.errorKind === 'aborted' && outcome.status === undefined && !outcome.sent) {
+        // Never sent (stopped, or budget spent): not an attempt, not recorded.
+        return { ok: false, errorKind: 'aborted', message: outcome.message ?? 'stopped' };
+      }
+      recorder.recordAttempt({ endpoint: req.name, latencyMs, status: outcome.status, errorKind: outcome.errorKind, retry: attempt > 1 });
+      events.write({
+        at: clock.now(), unitId: who.unitId, index: who.index, key: who.key, type: 'request', request: req.name, attempt,
+        status: outcome.status, latencyMs: Math.round(latencyMs * 1000) / 1000, errorKind: outcome.errorKind,
+      });
+      if (this.deps.progress) {
+        this.deps.progress.requests++;
+        if (outcome.errorKind) this.deps.progress.errors++;
+      }
+      if (outcome.errorKind === undefined) return { ok: true, status: outcome.status as number, json: outcome.json };
+      const retryable = isRetryable({ status: outcome.status, errorKind: outcome.errorKind });
+      if (!retryable || attempt > maxRetries || opts.signal.aborted || req.retry === false) {
+        return { ok: false, status: outcome.status, errorKind: outcome.errorKind, message: outcome.message ?? outcome.errorKind };
+      }
+      try {
+        await clock.sleep(backoffDelay({ baseMs: req.retry.backoff, factor: req.retry.factor, maxMs: req.retry.maxBackoff, jitter: req.retry.jitter }, attempt, rng), opts.signal);
+      } catch {
+        return { ok: false, status: outcome.status, errorKind: outcome.errorKind, message: outcome.message ?? outcome.errorKind };
+      }
+    }
+  }
+
+  private async attempt(req: CompiledRequest, ctx: TemplateContext, opts: ExecuteOptions): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
+    const { clock, http, guard } = this.deps;
+    const limiter = this.limiterFor(req);
+    if (limiter) {
+      try {
+        await limiter.take(opts.signal);
+      } catch {
+        return { errorKind: 'aborted', message: 'stopped while rate-limited', sent: false };
+      }
+    }
+    if (opts.signal.aborted) return { errorKind: 'aborted', message: 'stopped', sent: false };
+    if (!guard.admit(clock.now(), opts.force)) return { errorKind: 'aborted', message: guard.reason ?? 'stopped', sent: false };
+    const breaker = this.breakerFor(req);
+    if (breaker && !breaker.allow()) return { errorKind: 'circuit-open', message: `circuit open for ${req.name}`, sent: true };
+
+    const headers: Record<string, string> = {};
+    for (const [name, render] of req.headers) headers[name] = render(ctx);
+    let status: number;
+    let text: string;
+    try {
+      const res = await http.send(
+        { method: req.method, url: req.url(ctx), headers, body: req.body?.(ctx), timeoutMs: req.timeoutMs, readBody: req.needsBody },
+        opts.inflight ?? opts.signal,
+      );
+      status = res.status;
+      text = res.body;
+    } catch (error) {
+      const kind: ErrorKind = error instanceof HttpTransportError ? error.kind : 'network';
+      if (kind !== 'aborted') breaker?.onFailure();
+      return { errorKind: kind, message: `${req.name}: ${(error as Error).message}`, sent: true };
+    }
+    if (status >= 500) breaker?.onFailure();
+    else breaker?.onSuccess();
+    const ok = req.expect ? req.expect.has(status) : status >= 200 && status < 300;
+    if (!ok) {
+      const errorKind: ErrorKind = status >= 500 ? 'http5xx' : status >= 400 ? 'http4xx' : 'unexpected-status';
+      return { status, errorKind, message: `${req.name}: HTTP ${status}`, sent: true };
+    }
+    if (!req.needsBody) return { status, sent: true };
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { status, errorKind: 'invalid-response', message: `${req.name}: response is not JSON`, sent: true };
+    }
+    return { status, json, sent: true };
+  }
+
+  private limiterFor(req: CompiledRequest): TokenBucket | null {
+    let limiter = this.limiters.get(req.name);
+    if (limiter === undefined) {
+      limiter = req.rateLimit ? new TokenBucket({ ratePerSec: req.rateLimit }, this.deps.clock) : null;
+      this.limiters.set(req.name, limiter);
+    }
+    return limiter;
+  }
+
+  private breakerFor(req: CompiledRequest): CircuitBreaker | null {
+    let breaker = this.breakers.get(req.name);
+    if (breaker === undefined) {
+      const cfg = this.deps.breaker;
+      breaker = cfg ? new CircuitBreaker({ failureThreshold: cfg.failureThreshold, cooldownMs: cfg.cooldown }, this.deps.clock) : null;
+      this.breakers.set(req.name, breaker);
+    }
+    return breaker;
+  }
+}

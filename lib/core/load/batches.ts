@@ -1,0 +1,57 @@
+import { Rng } from '../rng.ts';
+import type { Cursor } from '../engine/cursor.ts';
+import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
+import type { BatchUnit } from '../units.ts';
+
+/** Pacing of the items of a batch. */
+export interface BatchPacing {
+  readonly itemIntervalMs: number;
+  readonly itemJitter: number;
+}
+
+/**
+ * Runs one batch: its lifecycles one after the other (the `batches` model), with the plan's interval
+ * between items. Cleanups are deferred (`env.deferCleanup`), so a long `beforeEnd` wait never holds
+ * the batch; their cursors are returned for the caller to continue. After a stop, the items not yet
+ * started are recorded as dropped, each with the stop's reason.
+ */
+export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: BatchPacing): Promise<Cursor[]> {
+  const parked: Cursor[] = [];
+  const rng = Rng.derive(env.seed, 'batch', unit.unitId);
+  const startedAt = env.clock.now();
+  for (let k = 0; k < unit.indices.length; k++) {
+    if (k > 0 && pacing.itemIntervalMs > 0 && !env.stop.aborted) {
+      const ms = pacing.itemIntervalMs * (1 - pacing.itemJitter + 2 * pacing.itemJitter * rng.float());
+      await env.clock.sleep(ms, env.stop).catch(() => undefined);
+    }
+    if (env.stop.aborted) {
+      dropRest(unit.indices.slice(k), env);
+      break;
+    }
+    const status = await runLifecycle(startCursor(env.seed, unit.indices[k] as number), env);
+    if (!status.done) parked.push(status.cursor);
+  }
+  env.recorder.recordBatch(env.clock.now() - startedAt);
+  return parked;
+}
+
+/** Runs parked lifecycles concurrently, each from its own cursor, to the end. */
+export async function runCursors(cursors: readonly Cursor[], env: LifecycleEnv): Promise<Cursor[]> {
+  const statuses = await Promise.all(cursors.map((cursor) => runLifecycle(cursor, env)));
+  return statuses.flatMap((status) => (status.done ? [] : [status.cursor]));
+}
+
+function dropRest(indices: readonly number[], env: LifecycleEnv): void {
+  const reason = `stopped: ${stopReason(env.stop)}`;
+  for (const index of indices) {
+    const key = env.payloads.keyOf(index);
+    env.recorder.recordLifecycle({ outcome: 'dropped', index, key, terminal: true, reason });
+    env.events.write({ at: env.clock.now(), unitId: env.unitId, index, key, type: 'dropped', reason });
+    if (env.progress) env.progress.lifecycles++;
+  }
+}
+
+function stopReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'stop requested');
+}

@@ -1,0 +1,79 @@
+import type { Plan } from './schema.ts';
+import type { Step } from './steps.ts';
+import { referencedVars } from './template.ts';
+
+/** A problem found by `checkPlan`, with the key path it concerns. */
+export interface PlanProblem {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
+
+/**
+ * Checks what a schema cannot: names that must refer to each other (requests, branches, captures),
+ * exact counts that must add up, and caps. Returns every problem, not just the first.
+ */
+export function checkPlan(plan: Plan): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  const known = Object.keys(plan.requests);
+  const captured = new Set(Object.values(plan.requests).flatMap((r) => Object.keys(r.capture)));
+  const unknownRequest = (name: string): string => `unknown request "${name}"; known requests: ${known.join(', ') || '(none)'}`;
+
+  const walk = (steps: readonly Step[], path: Array<string | number>, inCleanup: boolean): void => {
+    steps.forEach((step, i) => {
+      const at = [...path, i];
+      if ('request' in step && !plan.requests[step.request]) problems.push({ path: [...at, 'request'], message: unknownRequest(step.request) });
+      if ('poll' in step && !plan.requests[step.poll.request]) problems.push({ path: [...at, 'poll', 'request'], message: unknownRequest(step.poll.request) });
+      if ('cleanup' in step) {
+        if (inCleanup) problems.push({ path: [...at, 'cleanup'], message: 'a cleanup cannot contain another cleanup' });
+        walk(step.cleanup, [...at, 'cleanup'], true);
+      }
+      if ('choose' in step) {
+        const c = step.choose;
+        const base = [...at, 'choose'];
+        if ('by' in c) {
+          for (const [name, list] of Object.entries(c.branches)) walk(list, [...base, 'branches', name], inCleanup);
+          if (c.otherwise) walk(c.otherwise, [...base, 'otherwise'], inCleanup);
+          if (!/^(payload|vars)\./.test(c.by)) problems.push({ path: [...base, 'by'], message: `choose.by must start with "payload." or "vars.", got "${c.by}"` });
+        } else if ('weights' in c) {
+          for (const name of Object.keys(c.weights)) {
+            if (!c.branches[name]) problems.push({ path: [...base, 'weights', name], message: `weight "${name}" has no branch; branches: ${Object.keys(c.branches).join(', ')}` });
+          }
+          for (const [name, list] of Object.entries(c.branches)) {
+            if (c.weights[name] === undefined) problems.push({ path: [...base, 'branches', name], message: `branch "${name}" has no weight` });
+            walk(list, [...base, 'branches', name], inCleanup);
+          }
+          if (Object.values(c.weights).every((w) => w === 0)) problems.push({ path: [...base, 'weights'], message: 'at least one weight must be above 0' });
+        } else {
+          walk(c.then, [...base, 'then'], inCleanup);
+          if (c.else) walk(c.else, [...base, 'else'], inCleanup);
+        }
+      }
+    });
+  };
+  walk(plan.lifecycle, ['lifecycle'], false);
+
+  for (const [name, req] of Object.entries(plan.requests)) {
+    const texts = [req.path, ...Object.values(req.headers), JSON.stringify(req.body ?? '')];
+    for (const v of texts.flatMap(referencedVars)) {
+      if (!captured.has(v)) problems.push({ path: ['requests', name], message: `template uses "{{${v}}}" but no request captures "${v}"; captured: ${[...captured].join(', ') || '(none)'}` });
+    }
+  }
+
+  for (const [field, spec] of Object.entries(plan.payloads.fields)) {
+    if (spec !== null && typeof spec === 'object' && 'exactly' in spec && Object.keys(spec).length === 1) {
+      const counts = spec.exactly as Record<string, number>;
+      const sum = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (sum !== plan.payloads.count) problems.push({ path: ['payloads', 'fields', field, 'exactly'], message: `exact counts add up to ${sum} but payloads.count is ${plan.payloads.count}` });
+    }
+  }
+  if (plan.payloads.key !== undefined && !(plan.payloads.key in plan.payloads.fields)) {
+    problems.push({ path: ['payloads', 'key'], message: `key field "${plan.payloads.key}" is not one of the payload fields` });
+  }
+  if (plan.load.model === 'batches' && plan.load.parallel > plan.limits.maxConcurrency) {
+    problems.push({ path: ['load', 'parallel'], message: `parallel ${plan.load.parallel} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
+  }
+  for (const [i, rule] of plan.expect.entries()) {
+    if ('endpoint' in rule && !plan.requests[rule.endpoint]) problems.push({ path: ['expect', i, 'endpoint'], message: unknownRequest(rule.endpoint) });
+  }
+  return problems;
+}

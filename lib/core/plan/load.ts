@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { PRESETS } from '../presets/index.ts';
+import { checkPlan } from './check.ts';
+import { PlanSchema, type Plan } from './schema.ts';
+import { PlanValidationError, parseSource, resolveEnvRefs, validateSource, type ParsedSource, type PlanIssue } from './source.ts';
+
+/** A loaded plan, the values that came from the environment (to redact), and how it was written. */
+export interface LoadedPlan {
+  readonly plan: Plan;
+  readonly kind: string;
+  readonly secrets: readonly string[];
+}
+
+const KindSchema = z.object({ kind: z.string({ error: 'every plan starts with "kind": custom, or a preset such as day-in-life' }) });
+
+/**
+ * Turns plan text (YAML or JSON) into a validated `Plan`: parse with positions, substitute
+ * `${env:NAME}`, validate the preset's own shape (or the general plan), compile the preset, and check
+ * cross-references. Every problem is reported at once with file:line:col and the key path, before
+ * anything is sent. Throws `PlanValidationError`.
+ *
+ * @example
+ * const { plan } = loadPlan(readFileSync('examples/day-in-life.yaml', 'utf8'), 'examples/day-in-life.yaml', process.env);
+ */
+export function loadPlan(text: string, file: string, env: Readonly<Record<string, string | undefined>>): LoadedPlan {
+  const source = parseSource(text, file);
+  const { data, secrets } = resolveEnvRefs(source.data, env, source);
+  const resolved: ParsedSource = { ...source, data };
+  const { kind } = validateSource(resolved, KindSchema);
+  let plan: Plan;
+  if (kind === 'custom') {
+    plan = validateSource(resolved, PlanSchema);
+  } else {
+    const preset = PRESETS.get(kind);
+    if (!preset) {
+      throw new PlanValidationError([issueAt(resolved, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
+    }
+    plan = PlanSchema.parse(preset.compile(validateSource(resolved, preset.schema)));
+  }
+  const problems = checkPlan(plan);
+  if (problems.length > 0) {
+    // Cross-reference problems of a preset's compiled plan have no source position of their own;
+    // they are reported at the top of the file with the compiled key path.
+    throw new PlanValidationError(problems.map((p) => issueAt(resolved, kind === 'custom' ? p.path : [], p.message, p.path)));
+  }
+  return { plan, kind, secrets };
+}
+
+function issueAt(source: ParsedSource, path: ReadonlyArray<string | number>, message: string, shownPath = path): PlanIssue {
+  const { line, col } = source.locate(path);
+  return { file: source.file, line, col, path: formatPath(shownPath), message };
+}
+
+/** Formats a key path as `a.b[0].c`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+  return out || '(root)';
+}

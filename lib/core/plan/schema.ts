@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { DurationSchema } from '../duration.ts';
+import { PathSchema } from './condition.ts';
+import { PayloadsSchema } from './payload-spec.ts';
+import { StepListSchema } from './steps.ts';
+import { ExpectationSchema } from './expectations.ts';
+
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** Retry policy for network errors, 5xx and 429: exponential backoff with jitter. */
+export const RetrySchema = z.strictObject({
+  max: z.int().min(0).max(20).default(3),
+  backoff: DurationSchema.default(1000),
+  factor: z.number().min(1).default(2),
+  maxBackoff: DurationSchema.default(30_000),
+  jitter: z.number().min(0).max(1).default(0.5),
+});
+export type RetryPolicy = z.output<typeof RetrySchema>;
+
+/** A circuit breaker per endpoint: opens after N consecutive failures, probes after the cooldown. */
+export const CircuitBreakerSchema = z.strictObject({
+  failureThreshold: z.int().min(1).default(20),
+  cooldown: DurationSchema.default(5000),
+});
+
+/** `TargetSchema`: where requests go and how they are sent. */
+export const TargetSchema = z.strictObject({
+  baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: DurationSchema.default(30_000),
+  retry: RetrySchema.default(RetrySchema.parse({})),
+  maxConnections: z.int().min(1).max(10_000).default(100),
+  /** Requests per second allowed per endpoint (token bucket); absent = unlimited. */
+  rateLimit: z.number().positive().optional(),
+  circuitBreaker: z.union([CircuitBreakerSchema, z.literal(false)]).default(CircuitBreakerSchema.parse({})),
+});
+export type TargetSpec = z.output<typeof TargetSchema>;
+
+/** `RequestSchema`: one named request, templated. */
+export const RequestSchema = z.strictObject({
+  method: z.enum(HTTP_METHODS).default('GET'),
+  /** Path (and query) appended to target.baseUrl, templated: `/details?orderId={{orderId}}`. */
+  path: z.string().startsWith('/', 'path must start with "/"'),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** A string (sent as is) or a JSON value (sent as application/json); both templated. */
+  body: z.unknown().optional(),
+  /** Statuses that count as success (default: any 2xx). */
+  expect: z.array(z.int().min(100).max(599)).min(1).optional(),
+  /** Values to keep from the JSON response: `{ orderId: $.orderId }`. */
+  capture: z.record(z.string(), PathSchema).default({}),
+  /** Entity state reached when this request succeeds (for lifecycle tracking), e.g. `created`. */
+  state: z.string().optional(),
+  /** Overrides target.retry for this request; `false` disables retries. */
+  retry: z.union([RetrySchema, z.literal(false)]).optional(),
+  timeout: DurationSchema.optional(),
+  rateLimit: z.number().positive().optional(),
+});
+export type RequestSpec = z.output<typeof RequestSchema>;
+
+/** `BatchesLoadSchema`: payloads in homogeneous batches; batches in parallel, items sequential. */
+export const BatchesLoadSchema = z.strictObject({
+  model: z.literal('batches'),
+  batchSize: z.int().min(1),
+  parallel: z.int().min(1).max(1000),
+  /** Payload path whose value makes batches homogeneous, e.g. `payload.type`. */
+  groupBy: PathSchema.optional(),
+  /** Wait between consecutive items of a batch. */
+  itemInterval: DurationSchema.default(0),
+  itemJitter: z.number().min(0).max(1).default(0),
+});
+
+/** `LoadSchema`: how lifecycles are started. More models arrive with later workloads. */
+export const LoadSchema = z.discriminatedUnion('model', [BatchesLoadSchema]);
+export type LoadSpec = z.output<typeof LoadSchema>;
+
+/** Hard caps, checked at validation and enforced again while running. */
+export const LimitsSchema = z.strictObject({
+  maxRequests: z.int().min(1).default(1_000_000),
+  maxDuration: DurationSchema.default(3_600_000),
+  maxConcurrency: z.int().min(1).default(1000),
+});
+
+/** `EntitySchema` names what lifecycles create on the target and which states end it. */
+export const EntitySchema = z.strictObject({
+  name: z.string().default('entity'),
+  terminal: z.array(z.string()).min(1),
+});
+
+/** `PlanSchema`: the general plan (`kind: custom`). Presets compile into this. */
+export const PlanSchema = z.strictObject({
+  kind: z.literal('custom'),
+  name: z.string().min(1),
+  seed: z.int().default(1),
+  target: TargetSchema,
+  payloads: PayloadsSchema,
+  requests: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'request names are letters, digits, - and _'), RequestSchema),
+  lifecycle: StepListSchema.min(1),
+  load: LoadSchema,
+  entity: EntitySchema.optional(),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+  expect: z.array(ExpectationSchema).default([]),
+});
+/** `Plan` is the validated, immutable description of a run. */
+export type Plan = z.output<typeof PlanSchema>;

@@ -1,0 +1,152 @@
+import { LoadfleetError } from '../errors.ts';
+import { compilePath } from './path.ts';
+
+/**
+ * `TemplateContext` is what a template may read while a lifecycle runs. `vars` holds captured values;
+ * `now` comes from the Clock port so templates stay pure.
+ */
+export interface TemplateContext {
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly index: number;
+  readonly runId: string;
+  readonly now: number;
+}
+
+/** A compiled template expression: returns the raw value (string, number, object...). */
+type Resolver = (ctx: TemplateContext) => unknown;
+
+/** A compiled string template. */
+export type StringTemplate = (ctx: TemplateContext) => string;
+
+const EXPR_RE = /\{\{\s*([^{}]+?)\s*\}\}/g;
+const WHOLE_RE = /^\{\{\s*([^{}]+?)\s*\}\}$/;
+
+/** `TemplateError` names a template expression loadfleet cannot resolve. */
+export class TemplateError extends LoadfleetError {
+  constructor(message: string) {
+    super('TEMPLATE_INVALID', message);
+  }
+}
+
+/**
+ * Compiles one `{{ expression }}`. Expressions: `payload`, `payload.a.b`, `vars.x` (or a bare
+ * captured name `x`), `index` (0-based), `seq` (1-based), `run.id`, `now` (ISO time), `now.ms`.
+ * A `:0N` suffix zero-pads a number, e.g. `{{seq:06}}` -> `000042`.
+ */
+export function compileExpression(source: string): Resolver {
+  const [expr, format] = source.split(':', 2) as [string, string | undefined];
+  const base = compileBase(expr.trim());
+  if (format === undefined) return base;
+  const pad = /^0(\d+)$/.exec(format.trim());
+  if (!pad) throw new TemplateError(`unknown format ":${format}" in {{${source}}}: use :0N to zero-pad, e.g. {{seq:06}}`);
+  const width = Number(pad[1]);
+  return (ctx) => String(base(ctx)).padStart(width, '0');
+}
+
+function compileBase(expr: string): Resolver {
+  switch (expr) {
+    case 'index':
+      return (ctx) => ctx.index;
+    case 'seq':
+      return (ctx) => ctx.index + 1;
+    case 'run.id':
+      return (ctx) => ctx.runId;
+    case 'now':
+      return (ctx) => new Date(ctx.now).toISOString();
+    case 'now.ms':
+      return (ctx) => Math.round(ctx.now);
+    case 'payload':
+      return (ctx) => ctx.payload;
+  }
+  if (expr.startsWith('payload.')) {
+    const get = compilePath(expr.slice('payload.'.length));
+    return (ctx) => get(ctx.payload);
+  }
+  const name = expr.startsWith('vars.') ? expr.slice('vars.'.length) : expr;
+  if (!/^[A-Za-z_][\w.[\]]*$/.test(name)) throw new TemplateError(`invalid template expression {{${expr}}}`);
+  const get = compilePath(name);
+  return (ctx) => get(ctx.vars);
+}
+
+/** Returns the names of captured variables a template text refers to (to check them at validation). */
+export function referencedVars(text: string): string[] {
+  const names: string[] = [];
+  for (const match of text.matchAll(EXPR_RE)) {
+    const expr = (match[1] as string).split(':', 1)[0]!.trim();
+    if (['index', 'seq', 'run.id', 'now', 'now.ms', 'payload'].includes(expr) || expr.startsWith('payload.')) continue;
+    names.push((expr.startsWith('vars.') ? expr.slice(5) : expr).split(/[.[]/, 1)[0]!);
+  }
+  return names;
+}
+
+function stringify(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** Compiles a string with `{{ }}` expressions into a function that renders it. */
+export function compileString(text: string): StringTemplate {
+  const parts: Array<string | Resolver> = [];
+  let last = 0;
+  for (const match of text.matchAll(EXPR_RE)) {
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    parts.push(compileExpression(match[1] as string));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  if (parts.length === 0) return () => '';
+  if (parts.length === 1 && typeof parts[0] === 'string') {
+    const constant = parts[0];
+    return () => constant;
+  }
+  return (ctx) => {
+    let out = '';
+    for (const part of parts) out += typeof part === 'string' ? part : stringify(part(ctx));
+    return out;
+  };
+}
+
+/**
+ * Compiles a JSON body into a renderer of its JSON text. A string that is exactly one expression is
+ * replaced by the raw value (`"{{payload}}"` becomes the payload object, `"{{seq}}"` a number); other
+ * strings are interpolated. Constant subtrees are serialised once, at compile time.
+ */
+export function compileJson(value: unknown): StringTemplate {
+  if (!containsTemplate(value)) {
+    const constant = JSON.stringify(value) ?? 'null';
+    return () => constant;
+  }
+  if (typeof value === 'string') {
+    const whole = WHOLE_RE.exec(value);
+    if (whole) {
+      const resolve = compileExpression(whole[1] as string);
+      return (ctx) => JSON.stringify(resolve(ctx)) ?? 'null';
+    }
+    const render = compileString(value);
+    return (ctx) => JSON.stringify(render(ctx));
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(compileJson);
+    return (ctx) => `[${items.map((item) => item(ctx)).join(',')}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).map(
+    ([key, child]) => [JSON.stringify(key) + ':', compileJson(child)] as const,
+  );
+  return (ctx) => {
+    let out = '{';
+    for (let i = 0; i < entries.length; i++) {
+      const [key, render] = entries[i]!;
+      out += (i > 0 ? ',' : '') + key + render(ctx);
+    }
+    return out + '}';
+  };
+}
+
+/** True when a JSON value holds at least one `{{ }}` expression. */
+export function containsTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(containsTemplate);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsTemplate);
+  return false;
+}

@@ -1,0 +1,86 @@
+import type { UnitResult } from './recorder/types.ts';
+
+/**
+ * Ports: the seams between the pure core and the world. Adapters in lib/adapters implement them;
+ * tests use fakes. Nothing in lib/core touches a socket, a file, the clock or the environment directly.
+ */
+
+/** `Clock` tells time and sleeps. A fake clock makes timing tests instant and exact. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch (may be fractional). */
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason if `signal` aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** `HttpRequest` is one fully rendered HTTP request. */
+export interface HttpRequest {
+  readonly method: string;
+  /** Absolute URL (origin + path + query). */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  /** Overall deadline for the whole exchange (headers and body), in ms. */
+  readonly timeoutMs: number;
+  /** When false the client discards the body (faster); `HttpResponse.body` is then ''. */
+  readonly readBody: boolean;
+}
+
+/** `HttpResponse` is what came back: status, lower-cased headers, and the (size-capped) body text. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+/**
+ * `HttpClient` sends one request. It resolves with any HTTP status (4xx/5xx included) and rejects only
+ * with an `HttpTransportError` (timeout, connect, network, invalid-response, aborted).
+ */
+export interface HttpClient {
+  send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+  /** Releases pooled sockets so the process can exit. */
+  close(): Promise<void>;
+}
+
+/**
+ * `LifecycleEvent` is one row of the lifecycle event log (events.csv): a request attempt, a state
+ * transition, or a lifecycle outcome. Events are streamed to an `EventSink`, never kept in memory.
+ */
+export interface LifecycleEvent {
+  /** Epoch ms when the event happened. */
+  readonly at: number;
+  readonly unitId: string;
+  /** Payload index of the lifecycle. */
+  readonly index: number;
+  /** Human key of the lifecycle, e.g. the order number. */
+  readonly key: string;
+  readonly type: 'request' | 'transition' | 'completed' | 'failed' | 'dropped' | 'parked';
+  readonly request?: string;
+  readonly attempt?: number;
+  readonly status?: number;
+  readonly latencyMs?: number;
+  readonly errorKind?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly reason?: string;
+}
+
+/** `EventSink` receives lifecycle events; the CSV adapter streams them to disk. */
+export interface EventSink {
+  write(event: LifecycleEvent): void;
+  close(): Promise<void>;
+}
+
+/**
+ * `RunStore` keeps a run's durable state: unit claims and unit results. Claims and saves are
+ * idempotent, so an at-least-once queue never runs or counts a unit twice.
+ */
+export interface RunStore {
+  /** Claims a unit for execution; false when it is already done or held by another worker. */
+  claimUnit(runId: string, unitId: string): Promise<boolean>;
+  /** Saves a unit's result; the first save wins, later ones for the same unit are ignored. */
+  saveUnitResult(runId: string, unitId: string, result: UnitResult): Promise<void>;
+  /** Every saved unit result of a run. */
+  unitResults(runId: string): Promise<Array<UnitResult>>;
+}

@@ -1,0 +1,100 @@
+import { EMPTY_HISTOGRAM, encodeHistogram, mergeHistograms } from './histogram.ts';
+import { NON_TERMINAL_LIST_CAP } from './types.ts';
+import type { EndpointResult, NonTerminalEntry, UnitResult } from './types.ts';
+
+export { UnitResultSchema } from './schema.ts';
+
+/**
+ * `emptyUnitResult` is a result with nothing recorded, starting and ending at `at` (epoch ms). It is the
+ * identity of `mergeUnitResults` except for the time span.
+ */
+export function emptyUnitResult(at: number): UnitResult {
+  return {
+    version: 1,
+    startedAt: at,
+    endedAt: at,
+    endpoints: {},
+    lifecycles: { completed: 0, failed: 0, dropped: 0, reasons: {} },
+    transitions: {},
+    nonTerminal: [],
+    nonTerminalCount: 0,
+    batches: { count: 0, histogram: EMPTY_HISTOGRAM },
+  };
+}
+
+/**
+ * `mergeUnitResults` combines the results of many units into one, exactly: counts add, histograms are
+ * decoded, added and re-encoded (so percentiles of the merge equal those of one recorder that saw every
+ * sample), the time span runs from the earliest start to the latest end, and non-terminal entries are
+ * concatenated in order up to `NON_TERMINAL_LIST_CAP` while their count stays exact.
+ *
+ * Merging no results gives `emptyUnitResult(0)`. Inputs are not modified.
+ *
+ * @example
+ * const run = mergeUnitResults(unitResults.map((r) => UnitResultSchema.parse(r)));
+ * const summary = summarizeResult(run);
+ */
+export function mergeUnitResults(results: readonly UnitResult[]): UnitResult {
+  const [first, ...rest] = results;
+  if (first === undefined) return emptyUnitResult(0);
+  if (rest.length === 0) return structuredClone(first);
+
+  const merged = emptyUnitResult(first.startedAt);
+  merged.endedAt = first.endedAt;
+  const endpointHistograms = new Map<string, string[]>();
+  const batchHistograms: string[] = [];
+  const nonTerminal: NonTerminalEntry[] = [];
+
+  for (const result of results) {
+    merged.startedAt = Math.min(merged.startedAt, result.startedAt);
+    merged.endedAt = Math.max(merged.endedAt, result.endedAt);
+    for (const [name, endpoint] of Object.entries(result.endpoints)) {
+      const target = (merged.endpoints[name] ??= emptyEndpoint());
+      addEndpoint(target, endpoint);
+      let histograms = endpointHistograms.get(name);
+      if (histograms === undefined) {
+        histograms = [];
+        endpointHistograms.set(name, histograms);
+      }
+      histograms.push(endpoint.histogram);
+    }
+    merged.lifecycles.completed += result.lifecycles.completed;
+    merged.lifecycles.failed += result.lifecycles.failed;
+    merged.lifecycles.dropped += result.lifecycles.dropped;
+    addCounts(merged.lifecycles.reasons, result.lifecycles.reasons);
+    addCounts(merged.transitions, result.transitions);
+    for (const entry of result.nonTerminal) {
+      if (nonTerminal.length >= NON_TERMINAL_LIST_CAP) break;
+      nonTerminal.push({ ...entry });
+    }
+    merged.nonTerminalCount += result.nonTerminalCount;
+    merged.batches.count += result.batches.count;
+    batchHistograms.push(result.batches.histogram);
+  }
+
+  for (const [name, histograms] of endpointHistograms) {
+    (merged.endpoints[name] as EndpointResult).histogram = encodeHistogram(mergeHistograms(histograms));
+  }
+  merged.batches.histogram = encodeHistogram(mergeHistograms(batchHistograms));
+  merged.nonTerminal = nonTerminal;
+  return merged;
+}
+
+function emptyEndpoint(): EndpointResult {
+  return { attempts: 0, ok: 0, retries: 0, errors: {}, statusCodes: {}, histogram: EMPTY_HISTOGRAM };
+}
+
+function addEndpoint(target: EndpointResult, source: EndpointResult): void {
+  target.attempts += source.attempts;
+  target.ok += source.ok;
+  target.retries += source.retries;
+  addCounts(target.errors, source.errors);
+  addCounts(target.statusCodes, source.statusCodes);
+}
+
+/** Adds each count of `source` into `target`, key by key. */
+function addCounts<K extends string>(target: Partial<Record<K, number>>, source: Partial<Record<K, number>>): void {
+  for (const key of Object.keys(source) as K[]) {
+    target[key] = (target[key] ?? 0) + (source[key] ?? 0);
+  }
+}

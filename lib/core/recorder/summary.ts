@@ -1,0 +1,110 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { ErrorKind } from '../errors.ts';
+import { decodeHistogram } from './histogram.ts';
+import type { UnitResult } from './types.ts';
+
+/** Latency (or duration) distribution in milliseconds, read from an HDR histogram. */
+export interface DistributionMs {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** `EndpointSummary` is one endpoint's counts, rates and latency percentiles. */
+export interface EndpointSummary {
+  attempts: number;
+  ok: number;
+  /** Failed attempts by kind. */
+  errors: Partial<Record<ErrorKind, number>>;
+  /** Failed attempts of every kind. */
+  errorCount: number;
+  /** errorCount / attempts (0 when nothing was attempted). */
+  errorRate: number;
+  retries: number;
+  statusCodes: Record<string, number>;
+  latencyMs: DistributionMs;
+}
+
+/** `ResultSummary` is what a person (or an expectation) reads from a merged `UnitResult`. */
+export interface ResultSummary {
+  endpoints: Record<string, EndpointSummary>;
+  totals: {
+    /** Attempts over every endpoint (retries included). */
+    requests: number;
+    errors: number;
+    errorRate: number;
+    /** Requests per second over the result's time span (0 when the span is empty). */
+    rps: number;
+  };
+  lifecycles: { completed: number; failed: number; dropped: number; reasons: Record<string, number> };
+  /** How many times each entity state was entered, from the `to` side of every transition. */
+  states: Record<string, number>;
+  batches: { count: number; durationMs: DistributionMs };
+}
+
+/**
+ * `summarizeResult` computes counts, rates and percentiles from a (usually merged) `UnitResult`. This is
+ * the one place percentiles are computed: from decoded histograms, after merging, never by averaging.
+ *
+ * @example
+ * const summary = summarizeResult(mergeUnitResults(results));
+ * summary.endpoints['create']?.latencyMs.p95; // ms
+ */
+export function summarizeResult(result: UnitResult): ResultSummary {
+  const endpoints: Record<string, EndpointSummary> = {};
+  let requests = 0;
+  let errors = 0;
+  for (const [name, endpoint] of Object.entries(result.endpoints)) {
+    const errorCount = Object.values(endpoint.errors).reduce((sum, n) => sum + n, 0);
+    endpoints[name] = {
+      attempts: endpoint.attempts,
+      ok: endpoint.ok,
+      errors: { ...endpoint.errors },
+      errorCount,
+      errorRate: ratio(errorCount, endpoint.attempts),
+      retries: endpoint.retries,
+      statusCodes: { ...endpoint.statusCodes },
+      latencyMs: distributionMs(decodeHistogram(endpoint.histogram)),
+    };
+    requests += endpoint.attempts;
+    errors += errorCount;
+  }
+
+  const states: Record<string, number> = {};
+  for (const [key, count] of Object.entries(result.transitions)) {
+    const to = key.slice(key.lastIndexOf('->') + 2);
+    states[to] = (states[to] ?? 0) + count;
+  }
+
+  const spanSeconds = (result.endedAt - result.startedAt) / 1000;
+  return {
+    endpoints,
+    totals: { requests, errors, errorRate: ratio(errors, requests), rps: spanSeconds > 0 ? requests / spanSeconds : 0 },
+    lifecycles: { ...result.lifecycles, reasons: { ...result.lifecycles.reasons } },
+    states,
+    batches: { count: result.batches.count, durationMs: distributionMs(decodeHistogram(result.batches.histogram)) },
+  };
+}
+
+function ratio(part: number, whole: number): number {
+  return whole > 0 ? part / whole : 0;
+}
+
+/** Reads a microsecond histogram as milliseconds; an empty histogram reads as all zeros. */
+function distributionMs(histogram: Histogram): DistributionMs {
+  if (histogram.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
+  const ms = (us: number): number => us / 1000;
+  return {
+    min: ms(histogram.minNonZeroValue),
+    mean: ms(histogram.mean),
+    p50: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p95: ms(histogram.getValueAtPercentile(95)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    max: ms(histogram.maxValue),
+  };
+}

@@ -1,0 +1,75 @@
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+
+/**
+ * `Rng` is a seeded pseudo-random source (xoroshiro128+ from pure-rand). Every draw in loadfleet goes
+ * through one, so a run replays exactly from its seed. Its state is a small array of numbers, so a
+ * lifecycle's generator can be checkpointed with its cursor and resumed on another worker.
+ *
+ * @example
+ * const rng = Rng.derive(42, 'payload', 7);
+ * rng.int(1, 5); // same value every time for (42, 'payload', 7)
+ */
+export class Rng {
+  private constructor(private readonly gen: JumpableRandomGenerator) {}
+
+  /** Creates a generator from a plain seed. */
+  static of(seed: number): Rng {
+    return new Rng(xoroshiro128plus(seed | 0));
+  }
+
+  /**
+   * Derives an independent stream from a seed and a list of keys (strings or integers), e.g.
+   * `(seed, 'lifecycle', index)`. The keys are hashed (FNV-1a, then a murmur3 finaliser) into a 32-bit seed.
+   */
+  static derive(seed: number, ...keys: ReadonlyArray<string | number>): Rng {
+    return Rng.of(hashKeys(seed, keys));
+  }
+
+  /** Restores a generator from `state()`. */
+  static fromState(state: readonly number[]): Rng {
+    return new Rng(xoroshiro128plusFromState(state));
+  }
+
+  /** A uniform float in [0, 1). */
+  float(): number {
+    return uniformFloat64(this.gen);
+  }
+
+  /** A uniform integer in [min, max] (both included). */
+  int(min: number, max: number): number {
+    return uniformInt(this.gen, min, max);
+  }
+
+  /** The generator's state, to checkpoint it. */
+  state(): number[] {
+    return [...this.gen.getState()];
+  }
+}
+
+/** Hashes a seed and keys into a 32-bit integer; stable across platforms and versions. */
+export function hashKeys(seed: number, keys: ReadonlyArray<string | number>): number {
+  let h = 0x811c9dc5 ^ (seed | 0);
+  const mix = (code: number): void => {
+    h ^= code & 0xff;
+    h = Math.imul(h, 0x01000193);
+  };
+  for (const key of keys) {
+    const text = typeof key === 'number' ? `#${key}` : `$${key}`;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      mix(c);
+      mix(c >>> 8);
+    }
+    mix(0x1f);
+  }
+  // murmur3 fmix32: spreads the low-entropy FNV result over all bits.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}

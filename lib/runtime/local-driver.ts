@@ -1,0 +1,119 @@
+import { compilePlan, type CompiledPlan } from '../core/engine/compile-plan.ts';
+import { RequestExecutor } from '../core/engine/request-executor.ts';
+import { RunGuard } from '../core/engine/run-guard.ts';
+import { evaluateExpectations } from '../core/plan/expectations.ts';
+import type { Plan } from '../core/plan/schema.ts';
+import { planUnits } from '../core/planner.ts';
+import type { Clock, EventSink, HttpClient, RunStore } from '../core/ports.ts';
+import { mergeUnitResults } from '../core/recorder/merge.ts';
+import type { UnitResult } from '../core/recorder/types.ts';
+import { buildRunReport, type RunReport } from '../core/report/model.ts';
+import type { Unit } from '../core/units.ts';
+import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
+import { runUnit, type UnitRuntime } from './run-unit.ts';
+
+/** Live figures of a running run, for progress displays. */
+export interface LiveProgress {
+  planned: number;
+  lifecycles: number;
+  requests: number;
+  errors: number;
+  unitsDone: number;
+  unitsPlanned: number;
+}
+
+/** Options of `runLocal`. */
+export interface LocalRunOptions {
+  readonly plan: Plan;
+  readonly kind: string;
+  readonly runId: string;
+  readonly clock: Clock;
+  readonly http: HttpClient;
+  readonly events: EventSink;
+  /** A user's stop (first SIGINT): start nothing new, clean up, report `aborted`. */
+  readonly stop: AbortSignal;
+  /** A second signal: abandon everything now. */
+  readonly kill: AbortSignal;
+  readonly store?: RunStore;
+  /** Receives the live counters; the object is updated in place while the run goes on. */
+  readonly onStart?: (progress: Readonly<LiveProgress>) => void;
+}
+
+/** What a local run produced. */
+export interface LocalRunOutcome {
+  readonly report: RunReport;
+  readonly result: UnitResult;
+}
+
+/**
+ * `runLocal` is the in-process driver: plan -> units -> run units (at most `parallel` batches at once;
+ * deferred cleanups as continuation units beside them) -> sweep -> aggregate -> report. It follows the
+ * same phases as the AWS state machine, with an in-memory queue and store.
+ */
+export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> {
+  const { plan, clock } = opts;
+  const compiled = compilePlan(plan);
+  const startedAt = clock.now();
+  const guard = new RunGuard({ maxRequests: plan.limits.maxRequests, deadline: startedAt + plan.limits.maxDuration });
+  const onStop = (): void => guard.stop(reasonOf(opts.stop));
+  if (opts.stop.aborted) onStop();
+  opts.stop.addEventListener('abort', onStop, { once: true });
+
+  const units = planUnits(plan, opts.runId, compiled.payloads);
+  const progress: LiveProgress = { planned: plan.payloads.count, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
+  opts.onStart?.(progress);
+  const store = opts.store ?? new MemoryRunStore();
+  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress });
+  const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress };
+
+  await drive(units, plan.load.parallel, runtime, progress);
+  opts.stop.removeEventListener('abort', onStop);
+
+  const result = mergeUnitResults(await store.unitResults(opts.runId));
+  return { report: makeReport(compiled, opts, result, guard), result };
+}
+
+/**
+ * Runs batch units through a pool of `parallel` slots; each unit's continuation (its deferred
+ * cleanups) starts at once beside the pool, so cleanups never hold a batch slot.
+ */
+async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, progress: LiveProgress): Promise<void> {
+  const continuations = new Set<Promise<void>>();
+  const runOne = async (unit: Unit): Promise<void> => {
+    const outcome = await runUnit(unit, rt);
+    if (unit.kind === 'batch') progress.unitsDone++;
+    if (outcome.continuation) {
+      const next = runOne(outcome.continuation).finally(() => continuations.delete(next));
+      continuations.add(next);
+    }
+  };
+  let nextUnit = 0;
+  const slot = async (): Promise<void> => {
+    while (nextUnit < units.length) await runOne(units[nextUnit++] as Unit);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, slot));
+  while (continuations.size > 0) await Promise.all([...continuations]);
+}
+
+function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitResult, guard: RunGuard): RunReport {
+  const { plan } = compiled;
+  const draft = buildRunReport({
+    runId: opts.runId, plan: { name: plan.name, kind: opts.kind, entity: plan.entity?.name }, status: 'completed',
+    planned: plan.payloads.count, result, expectations: [],
+  });
+  const expectations = evaluateExpectations(plan.expect, {
+    lifecycles: { ...draft.lifecycles, nonTerminal: draft.nonTerminal.count },
+    states: draft.states,
+    errorRate: draft.totals.errorRate,
+    endpoints: draft.endpoints,
+  });
+  const stopped = guard.reason !== undefined;
+  const notes = stopped ? [`run stopped early: ${guard.reason}`] : [];
+  const status = opts.stop.aborted ? 'aborted' : expectations.some((e) => !e.ok) ? 'failed' : 'completed';
+  return { ...draft, status, expectations, notes: [...draft.notes, ...notes] };
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'stop requested');
+}

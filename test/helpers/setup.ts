@@ -1,0 +1,2 @@
+// Shared vitest setup: domain matchers are registered here as they appear.
+export {};
