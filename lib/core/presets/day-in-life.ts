@@ -58,15 +58,19 @@ export const DayInLifeSchema = z
       .default({ cancelTimeout: 300_000, endTimeout: 600_000, checkInterval: 10_000 }),
     expect: z.array(ExpectationSchema).optional(),
   })
-  .superRefine((config, ctx) => {
-    if (config.simulation.activatedCount > config.simulation.totalOrders) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['simulation', 'activatedCount'],
-        message: `activatedCount (${config.simulation.activatedCount}) must not exceed totalOrders (${config.simulation.totalOrders})`,
-      });
-    }
+  .refine((config) => config.simulation.activatedCount <= config.simulation.totalOrders, {
+    path: ['simulation', 'activatedCount'],
+    error: (issue: { input?: unknown }) => {
+      const sim = (issue.input as DayInLifeInput).simulation;
+      return `activatedCount (${sim.activatedCount}) must not exceed totalOrders (${sim.totalOrders})`;
+    },
+    // Check it even when other keys are invalid, so every problem is reported at once.
+    when: (payload) => {
+      const sim = (payload.value as Partial<DayInLifeInput> | undefined)?.simulation;
+      return typeof sim?.activatedCount === 'number' && typeof sim.totalOrders === 'number';
+    },
   });
+type DayInLifeInput = { simulation: { activatedCount: number; totalOrders: number } };
 export type DayInLifeConfig = z.output<typeof DayInLifeSchema>;
 
 /**
