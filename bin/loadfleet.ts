@@ -8,13 +8,21 @@ import { demoCommand } from '../lib/cli/demo-command.ts';
 import { EXIT } from '../lib/cli/exit-codes.ts';
 import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
 import { validateCommand } from '../lib/cli/validate-command.ts';
-import { startTarget } from '../lib/target/index.ts';
+import { isLoopback } from '../lib/cli/allowlist.ts';
+import { parseFaultConfig, startTarget, type FaultConfigInput } from '../lib/target/index.ts';
 
 const integer = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
   return n;
 };
+function parseFaults(value: string): FaultConfigInput {
+  try {
+    return parseFaultConfig(JSON.parse(value));
+  } catch (error) {
+    throw new InvalidArgumentError(`invalid --faults: ${(error as Error).message}`);
+  }
+}
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const program = new Command()
@@ -46,8 +54,10 @@ program
   .option('--port <n>', 'port (0 = any free port)', integer, 8080)
   .option('--host <host>', 'address to bind (loopback only)', '127.0.0.1')
   .option('--accept-delay <ms>', 'ms before a created order becomes Accepted', integer, 200)
-  .action(async (opts: { port: number; host: string; acceptDelay: number }) => {
-    const target = await startTarget({ host: opts.host, port: opts.port, acceptDelayMs: opts.acceptDelay });
+  .option('--faults <json>', 'initial faults, e.g. \'{"endpoints":{"GET /details":{"errorRate":0.2}}}\'', parseFaults)
+  .action(async (opts: { port: number; host: string; acceptDelay: number; faults?: FaultConfigInput }) => {
+    if (!isLoopback(opts.host)) program.error(`error: the demo target binds loopback only, not ${opts.host}`, { exitCode: EXIT.invalidInput });
+    const target = await startTarget({ host: opts.host, port: opts.port, acceptDelayMs: opts.acceptDelay, faults: opts.faults });
     process.stdout.write(`demo target listening on ${target.url} (Ctrl+C to stop)\n`);
     const close = (): void => void target.close().then(() => process.exit(0));
     process.once('SIGINT', close);

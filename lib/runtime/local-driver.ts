@@ -15,6 +15,9 @@ import { runUnit, type UnitRuntime } from './run-unit.ts';
 /** Live figures of a running run, for progress displays. */
 export interface LiveProgress {
   planned: number;
+  /** Lifecycles started (or dropped). */
+  started: number;
+  /** Lifecycles finished, cleanup included. */
   lifecycles: number;
   requests: number;
   errors: number;
@@ -60,7 +63,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.stop.addEventListener('abort', onStop, { once: true });
 
   const units = planUnits(plan, opts.runId, compiled.payloads);
-  const progress: LiveProgress = { planned: plan.payloads.count, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
+  const progress: LiveProgress = { planned: plan.payloads.count, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress });

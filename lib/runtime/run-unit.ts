@@ -18,7 +18,7 @@ export interface UnitRuntime {
   readonly stop: AbortSignal;
   /** Hard stop: abandon everything. */
   readonly kill: AbortSignal;
-  readonly progress?: ProgressCounters & { lifecycles: number };
+  readonly progress?: ProgressCounters & { lifecycles: number; started: number };
 }
 
 /** The result of running (or skipping) a unit. */

@@ -29,8 +29,8 @@ export interface LifecycleEnv {
    * inline, so the caller can run the cleanup off the batch's sequential path (or later, elsewhere).
    */
   readonly deferCleanup: boolean;
-  /** Live counters for progress displays; `lifecycles` counts finished lifecycles. */
-  readonly progress?: { lifecycles: number } | undefined;
+  /** Live counters for progress displays: lifecycles started, and finished (cleanup included). */
+  readonly progress?: { lifecycles: number; started: number } | undefined;
 }
 
 /** The end of a `runLifecycle` call: finished (recorded), or parked with a cursor to resume. */

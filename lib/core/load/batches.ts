@@ -28,6 +28,7 @@ export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: Batch
       dropRest(unit.indices.slice(k), env);
       break;
     }
+    if (env.progress) env.progress.started++;
     const status = await runLifecycle(startCursor(env.seed, unit.indices[k] as number), env);
     if (!status.done) parked.push(status.cursor);
   }
@@ -47,7 +48,10 @@ function dropRest(indices: readonly number[], env: LifecycleEnv): void {
     const key = env.payloads.keyOf(index);
     env.recorder.recordLifecycle({ outcome: 'dropped', index, key, terminal: true, reason });
     env.events.write({ at: env.clock.now(), unitId: env.unitId, index, key, type: 'dropped', reason });
-    if (env.progress) env.progress.lifecycles++;
+    if (env.progress) {
+      env.progress.lifecycles++;
+      env.progress.started++;
+    }
   }
 }
 

@@ -19,7 +19,7 @@ describe('Function: parsePath', () => {
     expect(segments).toEqual(want);
   });
 
-  it.each(['$.a..b', '$.a[x]', '$.a[0', 'a b', '$.a.[0]x]'])('throws InvalidPathError for %j', (path) => {
+  it.each(['$.a..b', '$.a[x]', '$.a[0', '$.a]', '$.a.[0]x]'])('throws InvalidPathError for %j', (path) => {
     // Act + Assess
     expect(() => parsePath(path)).toThrow(InvalidPathError);
     expect(() => parsePath(path)).toThrow(`invalid path ${JSON.stringify(path)}: use dotted keys and [n] indexes`);

@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
+import { PRESETS } from '../../../lib/core/presets/index.ts';
+
+/** The seed's config.yaml (seed 002, section 5.1), with `kind` added and the base URL on loopback. */
+const SEED_CONFIG = `kind: day-in-life
+simulation:
+  totalOrders: 200
+  batchSize: 20
+  parallelBatches: 5
+  activatedCount: 170
+
+payload:
+  location: "US-EAST-1"
+  pocOrder: "POC-2024-001"
+  orderNumberPrefix: "ORD-2024-"
+  customFields:
+    priority: "normal"
+    source: "simulator"
+
+intervals:
+  betweenCreates: 2s
+  afterCreateBeforeGet: 5s
+  betweenGetPolls: 3s
+  beforeActivate: 2s
+  beforeCancel: 30s
+  beforeEnd: 60s
+  
+api:
+  baseUrl: "http://127.0.0.1:8080"
+  timeout: 30s
+  retryMax: 3
+  retryBackoff: 2s
+
+cleanup:
+  cancelTimeout: 300s
+  endTimeout: 600s
+  checkInterval: 10s
+`;
+
+/** Runs `act`, which must throw a PlanValidationError, and returns its issues. */
+function issuesOf(act: () => unknown): readonly PlanIssue[] {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof PlanValidationError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a PlanValidationError, but nothing was thrown');
+}
+
+/** Issues as `line:col path message`, to assert exactly. */
+const brief = (issues: readonly PlanIssue[]): string[] => issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`);
+
+describe('Function: loadPlan', () => {
+  describe('kind: day-in-life', () => {
+    it('loads the seed config and compiles it into the general plan', () => {
+      // Act
+      const { plan, kind, secrets } = loadPlan(SEED_CONFIG, 'config.yaml', {});
+
+      // Assess
+      expect(kind).toBe('day-in-life');
+      expect(secrets).toEqual([]);
+      expect(plan.kind).toBe('custom');
+      expect(plan.name).toBe('day-in-life');
+      expect(plan.target).toMatchObject({
+        baseUrl: 'http://127.0.0.1:8080', timeout: 30_000, maxConnections: 100,
+        retry: { max: 3, backoff: 2000, factor: 2, maxBackoff: 60_000, jitter: 0.5 },
+        circuitBreaker: { failureThreshold: 20, cooldown: 5000 },
+      });
+      expect(plan.payloads).toEqual({
+        count: 200,
+        key: 'orderNumber',
+        fields: {
+          orderNumber: 'ORD-2024-{{seq:06}}', location: 'US-EAST-1', pocOrder: 'POC-2024-001',
+          type: { exactly: { activate: 170, accepted: 30 } },
+          customFields: { literal: { priority: 'normal', source: 'simulator' } },
+        },
+      });
+      expect(Object.keys(plan.requests)).toEqual(['create', 'details', 'activate', 'cancel', 'end']);
+      expect(plan.requests['create']).toMatchObject({ method: 'POST', path: '/operation/payload', expect: [202], capture: { orderId: '$.orderId' }, state: 'created' });
+      expect(plan.requests['details']).toMatchObject({ method: 'GET', path: '/details?orderId={{orderId}}' });
+      expect(plan.load).toEqual({ model: 'batches', batchSize: 20, parallel: 5, groupBy: 'payload.type', itemInterval: 2000, itemJitter: 0.1 });
+      expect(plan.entity).toEqual({ name: 'order', terminal: ['cancelled', 'ended'] });
+      expect(plan.expect).toEqual([
+        { lifecycles: 'nonTerminal', equals: 0 },
+        { state: 'activated', equals: 170 },
+        { state: 'ended', equals: 170 },
+        { state: 'cancelled', equals: 30 },
+      ]);
+    });
+
+    it('compiles the lifecycle: create, arm cancel, wait, poll, then activate and arm end for the activate type', () => {
+      // Act
+      const { plan } = loadPlan(SEED_CONFIG, 'config.yaml', {});
+
+      // Assess
+      expect(plan.lifecycle).toEqual([
+        { request: 'create' },
+        {
+          cleanup: [
+            { wait: { duration: 30_000, jitter: 0.1 } },
+            { poll: { request: 'cancel', until: { path: '$.status', equals: 'Cancelled' }, every: 10_000, backoff: 1, jitter: 0, maxAttempts: 30, timeout: 300_000 } },
+          ],
+        },
+        { wait: { duration: 5000, jitter: 0.1 } },
+        { poll: { request: 'details', until: { path: '$.status', equals: 'Accepted' }, every: 3000, backoff: 1.5, maxEvery: 30_000, jitter: 0.1, maxAttempts: 10 } },
+        {
+          choose: {
+            by: 'payload.type',
+            branches: {
+              activate: [
+                { wait: { duration: 2000, jitter: 0.1 } },
+                { request: 'activate' },
+                {
+                  cleanup: [
+                    { wait: { duration: 60_000, jitter: 0.1 } },
+                    { poll: { request: 'end', until: { path: '$.status', equals: 'Ended' }, every: 10_000, backoff: 1, jitter: 0, maxAttempts: 60, timeout: 600_000 } },
+                  ],
+                },
+              ],
+              accepted: [],
+            },
+          },
+        },
+      ]);
+    });
+
+    it('reports activatedCount > totalOrders at its line:col and key path', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('activatedCount: 170', 'activatedCount: 250');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['6:19 simulation.activatedCount activatedCount (250) must not exceed totalOrders (200)']);
+      expect(issues[0]?.file).toBe('config.yaml');
+    });
+
+    it('reports a bad duration with its path and the accepted units', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('afterCreateBeforeGet: 5s', 'afterCreateBeforeGet: 5x');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['18:25 intervals.afterCreateBeforeGet invalid duration "5x": use a number with ms, s, m or h, e.g. "500ms", "2s", "5m"']);
+    });
+
+    it('reports a bad URL with an example of a good one', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('"http://127.0.0.1:8080"', '"ftp://example.com"');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['25:12 api.baseUrl api.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080']);
+    });
+
+    it('reports an unknown key at the key, with a suggestion', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('  retryMax: 3\n', '  retryMaxx: 3\n');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['27:3 api.retryMaxx unknown key "retryMaxx" (did you mean "retryMax"?)']);
+    });
+
+    it('reports every problem at once, sorted by line', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('activatedCount: 170', 'activatedCount: 250').replace('beforeEnd: 60s', 'beforeEnd: soon');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(issues.map((i) => i.path)).toEqual(['simulation.activatedCount', 'intervals.beforeEnd']);
+    });
+
+    it('substitutes ${env:TOKEN} and returns the value as a secret to redact', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('  retryBackoff: 2s\n', '  retryBackoff: 2s\n  headers:\n    authorization: "Bearer ${env:TOKEN}"\n');
+
+      // Act
+      const { plan, secrets } = loadPlan(text, 'config.yaml', { TOKEN: 's3cr3t-value' });
+
+      // Assess
+      expect(plan.target.headers).toEqual({ authorization: 'Bearer s3cr3t-value' });
+      expect(secrets).toEqual(['s3cr3t-value']);
+    });
+
+    it('reports a missing environment variable at the value that uses it', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('  retryBackoff: 2s\n', '  retryBackoff: 2s\n  headers:\n    authorization: "Bearer ${env:TOKEN}"\n');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['30:20 api.headers.authorization environment variable TOKEN is not set']);
+    });
+  });
+
+  describe('kind: custom', () => {
+    const CUSTOM = `kind: custom
+name: orders
+seed: 42
+target:
+  baseUrl: http://127.0.0.1:8080
+  headers: { authorization: "Bearer \${env:TARGET_TOKEN}" }
+payloads:
+  count: 10
+  fields:
+    type: { exactly: { a: 7, b: 3 } }
+requests:
+  create: { method: POST, path: /orders, body: "{{payload}}", expect: [202], capture: { orderId: $.orderId } }
+  details: { path: "/details?orderId={{orderId}}" }
+lifecycle:
+  - request: create
+  - poll: { request: details, until: { path: $.status, equals: Accepted }, every: 1s }
+load: { model: batches, batchSize: 5, parallel: 2 }
+expect:
+  - { endpoint: create, p95: { below: 500ms } }
+  - { errorRate: { below: 1% } }
+`;
+
+    it('loads a valid plan with defaults and the secret', () => {
+      // Act
+      const { plan, kind, secrets } = loadPlan(CUSTOM, 'plan.yaml', { TARGET_TOKEN: 'tok-123' });
+
+      // Assess
+      expect(kind).toBe('custom');
+      expect(secrets).toEqual(['tok-123']);
+      expect(plan.target.headers).toEqual({ authorization: 'Bearer tok-123' });
+      expect(plan.target.retry).toEqual({ max: 3, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 });
+      expect(plan.lifecycle[1]).toEqual({ poll: { request: 'details', until: { path: '$.status', equals: 'Accepted' }, every: 1000, backoff: 1, jitter: 0, maxAttempts: 30 } });
+      expect(plan.expect).toEqual([{ endpoint: 'create', p95: { below: 500 } }, { errorRate: { below: 0.01 } }]);
+      expect(plan.load).toEqual({ model: 'batches', batchSize: 5, parallel: 2, itemInterval: 0, itemJitter: 0 });
+    });
+
+    it('reports each cross-reference problem with its path and position', () => {
+      // Prepare
+      const text = `kind: custom
+name: orders
+target: { baseUrl: "http://127.0.0.1:8080" }
+payloads:
+  count: 10
+  fields:
+    type: { exactly: { a: 3, b: 4 } }
+requests:
+  create: { method: POST, path: /orders, capture: { orderId: $.id } }
+  details: { path: "/details?id={{orderId}}&x={{ghost}}" }
+lifecycle:
+  - request: create
+  - request: creat
+  - poll: { request: detail, until: { path: $.status, equals: ok }, every: 1s }
+  - choose:
+      weights: { a: 1, b: 2 }
+      branches:
+        a: [ { request: details } ]
+load: { model: batches, batchSize: 5, parallel: 2 }
+`;
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'plan.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual([
+        '7:22 payloads.fields.type.exactly exact counts add up to 7 but payloads.count is 10',
+        '10:12 requests.details template uses "{{ghost}}" but no request captures "ghost"; captured: orderId',
+        '13:14 lifecycle[1].request unknown request "creat"; known requests: create, details',
+        '14:22 lifecycle[2].poll.request unknown request "detail"; known requests: create, details',
+        '16:27 lifecycle[3].choose.weights.b weight "b" has no branch; branches: a',
+      ]);
+    });
+
+    it('reports a schema problem (bad duration, unknown key) before cross-references', () => {
+      // Prepare
+      const text = CUSTOM.replace('every: 1s', 'every: 5x').replace('seed: 42', 'sede: 42');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'plan.yaml', { TARGET_TOKEN: 't' }));
+
+      // Assess
+      expect(brief(issues)).toEqual([
+        '3:1 sede unknown key "sede" (did you mean "seed"?)',
+        '16:83 lifecycle[1].poll.every invalid duration "5x": use a number with ms, s, m or h, e.g. "500ms", "2s", "5m"',
+      ]);
+    });
+  });
+
+  describe('malformed input', () => {
+    it('lists the known kinds for an unknown kind', () => {
+      // Act
+      const issues = issuesOf(() => loadPlan('kind: day-in-the-life\n', 'plan.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['1:7 kind unknown kind "day-in-the-life"; use custom or one of: day-in-life']);
+      expect([...PRESETS.keys()]).toEqual(['day-in-life']);
+    });
+
+    it('asks for a kind when there is none', () => {
+      // Act
+      const issues = issuesOf(() => loadPlan('name: x\n', 'plan.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['1:1 kind every plan starts with "kind": custom, or a preset such as day-in-life']);
+    });
+
+    it('reports malformed YAML with the position and the unclosed bracket', () => {
+      // Act
+      const issues = issuesOf(() => loadPlan('kind: custom\nname: [a\nseed: 1\n', 'plan.yaml', {}));
+
+      // Assess
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ file: 'plan.yaml', line: 3, col: 1, path: 'name' });
+      expect(issues[0]?.message).toContain('the [ opened at line 2, column 7 is not closed');
+    });
+  });
+});
