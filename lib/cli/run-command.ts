@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CsvEventSink } from '../adapters/local/csv-event-sink.ts';
 import { systemClock } from '../adapters/local/system-clock.ts';
@@ -68,7 +69,15 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
 
   const runId = newRunId();
   const outDir = opts.out ?? join('reports', runId);
-  const events = await CsvEventSink.open(join(outDir, 'events.csv'));
+  let events: CsvEventSink;
+  try {
+    await mkdir(outDir, { recursive: true });
+    await access(outDir, constants.W_OK);
+    events = await CsvEventSink.open(join(outDir, 'events.csv'));
+  } catch (error) {
+    log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
+    return { exitCode: EXIT.invalidInput };
+  }
   const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
   const signals = installStopSignals(log);
   if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${plan.payloads.count} lifecycles against ${plan.target.baseUrl}`);

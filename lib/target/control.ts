@@ -11,8 +11,8 @@ import type { Route } from './router.ts';
 export interface ControlDeps {
   /** The ground truth, as `GET /_stats` returns it. */
   readonly stats: () => unknown;
-  /** Clears every module's state and every counter. */
-  readonly reset: () => void;
+  /** Clears every module's state and every counter (async: a PostgreSQL coupon store truncates its tables). */
+  readonly reset: () => Promise<void>;
   readonly faults: FaultController;
   readonly log: (line: string) => void;
 }
@@ -28,8 +28,8 @@ export function controlRoutes(deps: ControlDeps): Route[] {
       method: 'POST',
       path: '/_reset',
       control: true,
-      handle: () => {
-        deps.reset();
+      handle: async () => {
+        await deps.reset();
         deps.log(JSON.stringify({ level: 'info', msg: 'target reset' }));
         return json(200, { reset: true });
       },

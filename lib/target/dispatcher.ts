@@ -93,17 +93,27 @@ async function dispatch(deps: DispatcherDeps, req: IncomingMessage, res: ServerR
     }
   }
 
-  return writeReply(res, await handle(route, url, text, signal), signal, onHead);
+  return writeReply(res, await handle(route, match.params, req, url, text, signal), signal, onHead);
 }
 
-async function handle(route: Route, url: URL, text: string, signal: AbortSignal): Promise<Reply> {
+async function handle(
+  route: Route,
+  params: Readonly<Record<string, string>>,
+  req: IncomingMessage,
+  url: URL,
+  text: string,
+  signal: AbortSignal,
+): Promise<Reply> {
   let body: unknown;
   if (route.body === 'json') {
     const parsed = parseJson(text);
-    if (!parsed) return json(400, { error: 'malformed JSON body' });
+    if (!parsed) {
+      route.onMalformedBody?.(req.headers);
+      return json(400, { error: 'malformed JSON body' });
+    }
     body = parsed.value;
   }
-  return route.handle({ query: url.searchParams, body, signal });
+  return route.handle({ params, query: url.searchParams, headers: req.headers, body, signal });
 }
 
 function parseUrl(raw: string | undefined): URL | undefined {

@@ -1,6 +1,7 @@
 /**
  * The bundled demo target: start it with `startTarget`, read its ground truth with `stats()` or
- * `GET /_stats`, and steer its faults with `faults.set()` or `PUT /_faults`.
+ * `GET /_stats`, and steer its faults with `faults.set()` or `PUT /_faults`. APIs: orders (day-in-life),
+ * purchases (purchaser), payment webhooks (webhooks), coupons (flash-sale), shop (phased).
  */
 export { startTarget, DEFAULT_ACCEPT_DELAY_MS } from './server.ts';
 export type { RunningTarget, TargetOptions, TargetStats } from './server.ts';
@@ -19,3 +20,22 @@ export type { OrderAction, OrderState, OrderStats } from './order-book.ts';
 export type { EndpointCounts } from './request-stats.ts';
 export { MAX_BODY_BYTES } from './http-io.ts';
 export { GARBAGE_BODY } from './hazards.ts';
+export { MAX_PLAYER_NUMBER, MAX_QUANTITY, MIN_QUANTITY, PURCHASE_ITEMS } from './purchase-book.ts';
+export type { PurchaseItem, PurchaseStats } from './purchase-book.ts';
+export {
+  CHARGEBACK_RESOLUTIONS,
+  CHARGEBACK_STATUSES,
+  CHARGEBACK_TRANSITIONS,
+  PAYMENT_ORDER_STATUSES,
+  PAYMENT_ORDER_TRANSITIONS,
+} from './webhook-book.ts';
+export type { ChargebackResolution, ChargebackStatus, PaymentOrderStatus, WebhookStats } from './webhook-book.ts';
+export { DEFAULT_RACY_DELAY_MS, MemoryCouponStore, RacyCouponStore } from './coupon-store.ts';
+export type { ClaimOutcome, Coupon, CouponStats, CouponStore, CouponStoreKind } from './coupon-store.ts';
+export { PostgresCouponStore } from './coupon-postgres.ts';
+export type { PostgresCouponStoreOptions } from './coupon-postgres.ts';
+export { openCouponStore } from './coupons.ts';
+export type { CouponStoreOption } from './coupons.ts';
+export { CATALOGUE, SHOP_CATEGORIES, SHOP_PRODUCT_COUNT, SHOP_ROUTES } from './shop-book.ts';
+export type { Product, ShopRoute, ShopStats } from './shop-book.ts';
+export { MAX_CART_QUANTITY, trafficTags } from './shop.ts';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Order, OrderAction, OrderBook } from './order-book.ts';
 import { json } from './router.ts';
 import type { JsonReply, Route } from './router.ts';
+import { invalidBody } from './validation.ts';
 
 const CreateBodySchema = z.looseObject({ orderNumber: z.string().min(1) });
 const OrderRefSchema = z.looseObject({ orderId: z.string().min(1) });
@@ -89,10 +90,6 @@ function orderBody(order: Order): Record<string, unknown> {
 
 function notFound(orderId: string): JsonReply {
   return json(404, { error: 'order not found', orderId });
-}
-
-function invalidBody(error: z.ZodError): JsonReply {
-  return json(400, { error: 'invalid body', issues: error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) });
 }
 
 function iso(epochMs: number): string {

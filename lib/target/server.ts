@@ -6,6 +6,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LoadfleetError } from '../core/errors.ts';
 import { controlRoutes } from './control.ts';
+import type { CouponStats } from './coupon-store.ts';
+import { couponRoutes, openCouponStore } from './coupons.ts';
+import type { CouponStoreOption } from './coupons.ts';
 import { createDispatcher } from './dispatcher.ts';
 import { FaultController } from './faults.ts';
 import type { FaultConfigInput } from './faults.ts';
@@ -13,9 +16,18 @@ import { hazardRoutes } from './hazards.ts';
 import { OrderBook } from './order-book.ts';
 import type { OrderStats } from './order-book.ts';
 import { ordersRoutes } from './orders.ts';
+import { PurchaseBook } from './purchase-book.ts';
+import type { PurchaseStats } from './purchase-book.ts';
+import { purchaseRoutes } from './purchases.ts';
 import { RequestStats } from './request-stats.ts';
 import type { EndpointCounts } from './request-stats.ts';
 import { Router } from './router.ts';
+import { ShopBook } from './shop-book.ts';
+import type { ShopStats } from './shop-book.ts';
+import { shopRoutes } from './shop.ts';
+import { WebhookBook } from './webhook-book.ts';
+import type { WebhookStats } from './webhook-book.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 /** `TargetOptions` configures `startTarget`; every field is optional. */
 export interface TargetOptions {
@@ -31,16 +43,27 @@ export interface TargetOptions {
   readonly log?: (line: string) => void;
   /** Clock in epoch ms for order timing; default `Date.now`. Inject one so tests need no sleeping. */
   readonly now?: () => number;
+  /**
+   * Where flash-sale coupons live: `'memory'` (default, correct), `'racy'` (deliberately oversells
+   * under a burst, to show what a flash-sale check catches), or `{ postgres: connectionString }` (the
+   * seed's `SELECT ... FOR UPDATE` transaction; its `coupons` and `claims` tables are created if
+   * missing and emptied on start and on reset, so give it a database of its own).
+   */
+  readonly coupons?: CouponStoreOption;
 }
 
 /** `TargetStats` is the ground truth served by `GET /_stats`. */
 export interface TargetStats {
   orders: OrderStats;
+  purchases: PurchaseStats;
+  webhooks: WebhookStats;
+  coupons: CouponStats;
+  shop: ShopStats;
   /** Every workload request by `"<METHOD> <path>"`: faulted ones and 404s too, control routes not. */
   requests: Record<string, EndpointCounts>;
   /** Injected error faults by `"<METHOD> <path>"` (latency alone is not counted here). */
   faultsInjected: Record<string, number>;
-  /** Transitions refused with 409, over all families. */
+  /** Transitions refused with 409, over all families (orders and webhooks). */
   invalidTransitions: number;
 }
 
@@ -52,10 +75,10 @@ export interface RunningTarget {
   /** The same object `GET /_stats` returns. */
   stats(): TargetStats;
   /** Clears all state and counters, as `POST /_reset` does (the fault config is kept, its generators restart). */
-  reset(): void;
+  reset(): Promise<void>;
   /** The live fault configuration; `faults.set(config)` is what `PUT /_faults` does. */
   readonly faults: FaultController;
-  /** Stops listening and destroys every connection (idle keep-alive and in-flight alike); idempotent. */
+  /** Stops listening, destroys every connection (idle keep-alive and in-flight alike) and closes the coupon store; idempotent. */
   close(): Promise<void>;
 }
 
@@ -80,35 +103,60 @@ export async function startTarget(options: TargetOptions = {}): Promise<RunningT
   const log = options.log ?? (() => undefined);
   const faults = new FaultController(options.faults);
   const requests = new RequestStats();
-  const orders = new OrderBook({ acceptDelayMs, now: options.now ?? Date.now });
+  const now = options.now ?? Date.now;
+  const orders = new OrderBook({ acceptDelayMs, now });
+  const purchases = new PurchaseBook(now);
+  const webhooks = new WebhookBook();
+  const shop = new ShopBook();
+  const coupons = await openCouponStore(options.coupons, log);
 
-  // New API families (purchases, webhooks, coupons, shop) plug in here: their routes, their stats,
-  // their reset.
+  // Each API family plugs in here: its routes, its stats, its reset.
   const stats = (): TargetStats => ({
     orders: orders.stats(),
+    purchases: purchases.stats(),
+    webhooks: webhooks.stats(),
+    coupons: coupons.stats(),
+    shop: shop.stats(),
     requests: requests.requestsSnapshot(),
     faultsInjected: requests.faultsSnapshot(),
-    invalidTransitions: orders.invalidTransitions(),
+    invalidTransitions: orders.invalidTransitions() + webhooks.invalidTransitions(),
   });
-  const reset = (): void => {
+  const reset = async (): Promise<void> => {
     orders.reset();
+    purchases.reset();
+    webhooks.reset();
+    shop.reset();
     requests.reset();
     faults.reseed();
+    await coupons.reset();
   };
 
-  const router = new Router([...ordersRoutes(orders), ...hazardRoutes(), ...controlRoutes({ stats, reset, faults, log })]);
+  const router = new Router([
+    ...ordersRoutes(orders),
+    ...purchaseRoutes(purchases),
+    ...webhookRoutes(webhooks),
+    ...couponRoutes(coupons),
+    ...shopRoutes(shop),
+    ...hazardRoutes(),
+    ...controlRoutes({ stats, reset, faults, log }),
+  ]);
   const server = createServer(createDispatcher({ router, faults, stats: requests, log }));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await coupons.close(); // a PostgreSQL pool would otherwise keep the process alive
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log(JSON.stringify({ level: 'info', msg: 'target listening', url, acceptDelayMs }));
+  log(JSON.stringify({ level: 'info', msg: 'target listening', url, acceptDelayMs, coupons: coupons.kind }));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -117,6 +165,9 @@ export async function startTarget(options: TargetOptions = {}): Promise<RunningT
       // close() alone waits for every open connection; a kept-alive socket or a /_drip would hold it
       // for seconds or forever, and keep the test process alive.
       server.closeAllConnections();
+    }).then(async () => {
+      // After the server, so no new claim starts; pool.end() waits for running ones to release their connections.
+      await coupons.close();
       log(JSON.stringify({ level: 'info', msg: 'target closed', url }));
     });
     return closing;

@@ -4,6 +4,26 @@ import { GARBAGE_BODY, MAX_BODY_BYTES, startTarget } from '../../lib/target/inde
 import type { RunningTarget } from '../../lib/target/index.ts';
 import { call, ManualClock } from './client.ts';
 
+/** The stats of the API families this file does not exercise, as a fresh target reports them. */
+const EMPTY_FAMILIES = {
+  purchases: {
+    total: 0,
+    byItem: { 'health-potion': 0, 'mana-potion': 0, sword: 0, shield: 0, armor: 0, boots: 0, helmet: 0, ring: 0 },
+    quantity: 0,
+    rejected: 0,
+  },
+  webhooks: {
+    orders: { total: 0, byStatus: { created: 0, updated: 0, success: 0, failed: 0 } },
+    chargebacks: { total: 0, byStatus: { opened: 0, updated: 0, closed: 0 }, byResolution: { won: 0, lost: 0 }, open: 0 },
+    accepted: 0,
+    duplicates: 0,
+    invalidTransitions: 0,
+    rejected: 0,
+  },
+  coupons: { store: 'memory', claims: { ok: 0, outOfStock: 0, alreadyClaimed: 0 } },
+  shop: { byRoute: { index: 0, browse: 0, search: 0, cart: 0, viewCart: 0, checkout: 0 }, traced: 0, synthetic: 0 },
+};
+
 describe('startTarget', () => {
   let target: RunningTarget;
   let clock: ManualClock;
@@ -39,6 +59,7 @@ describe('startTarget', () => {
 
     const expected = {
       orders: { total: 2, byState: { Pending: 0, Accepted: 1, Activated: 0, Cancelled: 0, Ended: 1 }, nonTerminal: 1 },
+      ...EMPTY_FAMILIES,
       requests: {
         'POST /operation/payload': { total: 3, byStatus: { '202': 2, '409': 1 } },
         'GET /details': { total: 3, byStatus: { '200': 2, '404': 1 } },
@@ -55,19 +76,32 @@ describe('startTarget', () => {
     expect(await get('/_stats')).toEqual({ status: 200, body: expected });
   });
 
-  it('clears orders and counters on POST /_reset', async () => {
+  it('clears every family and counter on POST /_reset', async () => {
     await post('/operation/payload', { orderNumber: 'A' });
     await post('/cancel', { orderId: 'x' });
+    await post('/store/purchase', { playerId: 'player-1', itemId: 'ring', quantity: 1 });
+    await post('/store/purchase', { playerId: 'nobody', itemId: 'ring', quantity: 1 });
+    const event = { provider_order_id: 'o1', status: 'created', user_id: 'u1', amount: 1, currency: 'USD', occurred_at: '2024-01-01T00:00:00Z' };
+    await post('/webhooks/payments/orders', { ...event, event_id: 'e1' });
+    await post('/webhooks/payments/orders', { ...event, event_id: 'e1' });
+    await post('/coupons', { name: 'C', amount: 1 });
+    await post('/coupons/claim', { user_id: 'u1', coupon_name: 'C' });
+    await post('/cart', { userId: 'u1', productId: 'p-1', quantity: 1 });
+    await get('/');
 
     expect(await post('/_reset')).toEqual({ status: 200, body: { reset: true } });
 
     expect(target.stats()).toEqual({
       orders: { total: 0, byState: { Pending: 0, Accepted: 0, Activated: 0, Cancelled: 0, Ended: 0 }, nonTerminal: 0 },
+      ...EMPTY_FAMILIES,
       requests: {},
       faultsInjected: {},
       invalidTransitions: 0,
     });
     expect((await post('/operation/payload', { orderNumber: 'A' })).body.orderId).toBe('ord_000001');
+    expect((await get('/coupons/C')).status).toBe(404);
+    expect((await get('/cart/u1')).body.items).toEqual([]);
+    expect((await post('/webhooks/payments/orders', { ...event, event_id: 'e1' })).body.accepted).toBe(true);
   });
 
   it('returns 404 JSON for an unknown route and 405 with Allow for a wrong method', async () => {
