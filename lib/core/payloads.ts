@@ -1,6 +1,6 @@
 import { Rng } from './rng.ts';
 import { compileString, type TemplateContext } from './plan/template.ts';
-import type { FieldSpec, PayloadsSpec } from './plan/payload-spec.ts';
+import { isGeneratorShape, type FieldSpec, type PayloadsSpec } from './plan/payload-spec.ts';
 
 /** A generated payload: plain JSON. */
 export type Payload = Record<string, unknown>;
@@ -52,20 +52,13 @@ type GeneratorSpec =
   | { int: readonly [number, number] }
   | { uuid: true };
 
-const GENERATOR_KEYS = ['exactly', 'pick', 'int', 'uuid', 'literal'];
-
-function isGenerator(spec: object): boolean {
-  const keys = Object.keys(spec);
-  return keys.length >= 1 && GENERATOR_KEYS.includes(keys[0]!) && keys.every((k) => GENERATOR_KEYS.includes(k) || k === 'weights');
-}
-
 function compileField(spec: FieldSpec, seed: number, name: string, count: number): FieldGen {
   if (spec === null || typeof spec !== 'object') {
     if (typeof spec !== 'string' || !spec.includes('{{')) return () => spec;
     const render = compileString(spec);
     return (index) => render(indexContext(index));
   }
-  if (!isGenerator(spec)) {
+  if (!isGeneratorShape(spec)) {
     const children = Object.entries(spec as Record<string, FieldSpec>).map(([k, v]) => [k, compileField(v, seed, `${name}.${k}`, count)] as const);
     return (index) => Object.fromEntries(children.map(([k, gen]) => [k, gen(index)]));
   }

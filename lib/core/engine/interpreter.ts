@@ -115,7 +115,16 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
       cursor.phase = 'cleanup';
       cursor.pc = cursor.armed;
       delete cursor.armed;
-      if (env.deferCleanup) return { done: false, cursor: snapshot() };
+      if (env.deferCleanup) {
+        // A leading cleanup wait (beforeCancel, beforeEnd) counts from now, the end of the body, not
+        // from whenever the caller resumes the cursor (after the rest of the batch): park it as wakeAt.
+        const first = env.program.instrs[cursor.pc] as Instr;
+        if (first.op === 'wait') {
+          cursor.wakeAt = env.clock.now() + first.sample(rng);
+          cursor.pc++;
+        }
+        return { done: false, cursor: snapshot() };
+      }
       continue;
     }
     if (instr.op === 'endCleanup') return finish(cursor, env, key, cursor.failure);

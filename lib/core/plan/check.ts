@@ -1,3 +1,4 @@
+import { isGeneratorShape } from './payload-spec.ts';
 import type { Plan } from './schema.ts';
 import type { Step } from './steps.ts';
 import { referencedVars } from './template.ts';
@@ -59,13 +60,20 @@ export function checkPlan(plan: Plan): PlanProblem[] {
     }
   }
 
-  for (const [field, spec] of Object.entries(plan.payloads.fields)) {
-    if (spec !== null && typeof spec === 'object' && 'exactly' in spec && Object.keys(spec).length === 1) {
-      const counts = spec.exactly as Record<string, number>;
-      const sum = Object.values(counts).reduce((a, b) => a + b, 0);
-      if (sum !== plan.payloads.count) problems.push({ path: ['payloads', 'fields', field, 'exactly'], message: `exact counts add up to ${sum} but payloads.count is ${plan.payloads.count}` });
+  // `exactly` fields, nested ones included, must share out exactly payloads.count values.
+  const checkExact = (fields: Readonly<Record<string, unknown>>, path: Array<string | number>): void => {
+    for (const [field, spec] of Object.entries(fields)) {
+      if (spec === null || typeof spec !== 'object') continue;
+      if ('exactly' in spec && Object.keys(spec).length === 1) {
+        const counts = spec.exactly as Record<string, number>;
+        const sum = Object.values(counts).reduce((a, b) => a + b, 0);
+        if (sum !== plan.payloads.count) problems.push({ path: [...path, field, 'exactly'], message: `exact counts add up to ${sum} but payloads.count is ${plan.payloads.count}` });
+      } else if (!isGeneratorShape(spec)) {
+        checkExact(spec as Record<string, unknown>, [...path, field]);
+      }
     }
-  }
+  };
+  checkExact(plan.payloads.fields, ['payloads', 'fields']);
   if (plan.payloads.key !== undefined && !(plan.payloads.key in plan.payloads.fields)) {
     problems.push({ path: ['payloads', 'key'], message: `key field "${plan.payloads.key}" is not one of the payload fields` });
   }

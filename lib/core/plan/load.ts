@@ -35,7 +35,13 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
     if (!preset) {
       throw new PlanValidationError([issueAt(resolved, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
     }
-    plan = PlanSchema.parse(preset.compile(validateSource(resolved, preset.schema)));
+    const compiled = PlanSchema.safeParse(preset.compile(validateSource(resolved, preset.schema)));
+    if (!compiled.success) {
+      // The preset accepted the config but its compiled plan breaks a limit of the general plan: still a
+      // PlanValidationError (not a raw ZodError), at the top of the file with the compiled key path.
+      throw new PlanValidationError(compiled.error.issues.map((i) => issueAt(resolved, [], `the compiled ${kind} plan is invalid: ${i.message}`, i.path as Array<string | number>)));
+    }
+    plan = compiled.data;
   }
   const problems = checkPlan(plan);
   if (problems.length > 0) {

@@ -19,13 +19,47 @@ export const FieldSpecSchema = z.union([
   z.boolean(),
   z.null(),
   z.strictObject({ exactly: z.record(z.string(), z.int().min(0)) }),
-  z.strictObject({ pick: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1), weights: z.array(z.number().min(0)).optional() }),
-  z.strictObject({ int: z.tuple([z.int(), z.int()]) }),
+  z
+    .strictObject({ pick: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1), weights: z.array(z.number().min(0)).optional() })
+    .superRefine((spec, ctx) => {
+      if (spec.weights === undefined) return;
+      if (spec.weights.length !== spec.pick.length) {
+        ctx.addIssue({ code: 'custom', path: ['weights'], message: `give one weight per pick value: ${spec.pick.length} values, ${spec.weights.length} weights` });
+      } else if (spec.weights.every((w) => w === 0)) {
+        ctx.addIssue({ code: 'custom', path: ['weights'], message: 'at least one weight must be above 0' });
+      }
+    }),
+  z.strictObject({ int: z.tuple([z.int(), z.int()]) }).refine((spec) => spec.int[0] <= spec.int[1], { path: ['int'], message: 'int range must be [min, max] with min <= max' }),
   z.strictObject({ uuid: z.literal(true) }),
   z.strictObject({ literal: z.unknown() }),
-  z.record(z.string(), z.lazy((): z.ZodType => FieldSpecSchema)),
+  // A nested object must not look like a generator (the payload builder would read it as one):
+  // `{ uuid: false }` or `{ pick: red }` is a mistyped generator, not a nested object.
+  z.record(z.string(), z.lazy((): z.ZodType => FieldSpecSchema)).superRefine((spec, ctx) => {
+    if (!isGeneratorShape(spec)) return;
+    const key = Object.keys(spec)[0] as keyof typeof GENERATOR_FORMS;
+    ctx.addIssue({ code: 'custom', message: `invalid ${key} generator: write it as ${GENERATOR_FORMS[key]}` });
+  }),
 ]);
 export type FieldSpec = z.output<typeof FieldSpecSchema>;
+
+/** The generator forms of a field, as they are written. */
+const GENERATOR_FORMS = {
+  exactly: '{ exactly: { value: count, ... } }',
+  pick: '{ pick: [a, b, ...] } (optionally with weights: [..])',
+  int: '{ int: [min, max] }',
+  uuid: '{ uuid: true }',
+  literal: '{ literal: value }',
+} as const;
+
+/**
+ * `isGeneratorShape` tells whether an object field spec is a generator (`exactly`, `pick`, `int`,
+ * `uuid`, `literal`, plus `weights`) rather than a nested object: its first key is a generator key
+ * and every key is one (or `weights`).
+ */
+export function isGeneratorShape(spec: object): boolean {
+  const keys = Object.keys(spec);
+  return keys.length >= 1 && Object.hasOwn(GENERATOR_FORMS, keys[0]!) && keys.every((k) => Object.hasOwn(GENERATOR_FORMS, k) || k === 'weights');
+}
 
 /** `PayloadsSchema`: how many lifecycles, and the fields of each payload. */
 export const PayloadsSchema = z.strictObject({

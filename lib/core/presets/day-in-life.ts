@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { DurationSchema } from '../duration.ts';
+import { DurationSchema, formatDuration } from '../duration.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
 import type { Plan } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 
 const Jitter = z.number().min(0).max(1);
+
+/** The most attempts a poll may make (the general plan's `poll.maxAttempts` cap). */
+const MAX_POLL_ATTEMPTS = 10_000;
+
+/** How many checks a cleanup poll makes within `timeout`, one per `checkInterval`. */
+function cleanupAttempts(timeout: number, checkInterval: number): number {
+  return Math.max(1, Math.ceil(timeout / Math.max(1, checkInterval)));
+}
 
 /**
  * `DayInLifeSchema` accepts the day-in-life simulator's own config.yaml shape (seed 002: simulation,
@@ -41,20 +49,29 @@ export const DayInLifeSchema = z
       jitter: Jitter.default(0.1),
       /** Growth of the wait between GET /details polls (exponential backoff; default 1.5). */
       pollBackoff: z.number().min(1).default(1.5),
-      pollMaxAttempts: z.int().min(1).default(10),
+      pollMaxAttempts: z.int().min(1).max(MAX_POLL_ATTEMPTS).default(10),
     }),
     api: z.strictObject({
       baseUrl: z.url({ protocol: /^https?$/, error: 'api.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
       timeout: DurationSchema.default(30_000),
       retryMax: z.int().min(0).max(20).default(3),
       retryBackoff: DurationSchema.default(2000),
-      maxConnections: z.int().min(1).default(100),
+      maxConnections: z.int().min(1).max(10_000).default(100),
       /** Requests per second per endpoint (token bucket); absent = unlimited. */
       rateLimit: z.number().positive().optional(),
       headers: z.record(z.string(), z.string()).default({}),
     }),
     cleanup: z
       .strictObject({ cancelTimeout: DurationSchema.default(300_000), endTimeout: DurationSchema.default(600_000), checkInterval: DurationSchema.default(10_000) })
+      // Each cleanup is a poll of one check per checkInterval within its timeout; the general plan allows MAX_POLL_ATTEMPTS.
+      .refine((c) => cleanupAttempts(Math.max(c.cancelTimeout, c.endTimeout), c.checkInterval) <= MAX_POLL_ATTEMPTS, {
+        path: ['checkInterval'],
+        error: (issue: { input?: unknown }) => {
+          const c = issue.input as { cancelTimeout: number; endTimeout: number; checkInterval: number };
+          const longest = Math.max(c.cancelTimeout, c.endTimeout);
+          return `checkInterval ${formatDuration(c.checkInterval)} makes more than ${MAX_POLL_ATTEMPTS} checks within ${formatDuration(longest)}; use at least ${formatDuration(Math.ceil(longest / MAX_POLL_ATTEMPTS))}`;
+        },
+      })
       .default({ cancelTimeout: 300_000, endTimeout: 600_000, checkInterval: 10_000 }),
     expect: z.array(ExpectationSchema).optional(),
   })
@@ -85,7 +102,7 @@ export function compileDayInLife(config: DayInLifeConfig): Plan {
   const settle = (request: string, status: string, timeout: number): Step => ({
     poll: {
       request, until: { path: '$.status', equals: status }, every: cleanup.checkInterval, backoff: 1, jitter: 0,
-      maxAttempts: Math.max(1, Math.ceil(timeout / Math.max(1, cleanup.checkInterval))), timeout,
+      maxAttempts: cleanupAttempts(timeout, cleanup.checkInterval), timeout,
     },
   });
   const retry = { max: api.retryMax, backoff: api.retryBackoff, factor: 2, maxBackoff: 60_000, jitter: 0.5 };

@@ -333,7 +333,7 @@ describe('Function: runLifecycle', () => {
   });
 
   describe('deferred cleanup', () => {
-    it('returns a serialisable cursor at the cleanup, and runCursors resumes it to completion', async () => {
+    it('returns a serialisable cursor whose cleanup wait already runs (wakeAt), and runCursors resumes it to completion', async () => {
       // Prepare
       const h = engineHarness(orderPlan({ payloads: { count: 1, key: 'orderNumber', fields: { orderNumber: 'ORD-{{seq:03}}', type: 'accepted' } } }), { deferCleanup: true });
       scriptOrders(h);
@@ -344,9 +344,9 @@ describe('Function: runLifecycle', () => {
       // Assess: parked after the body, nothing recorded as finished yet
       expect(status.done).toBe(false);
       const cursor = (status as { cursor: Cursor }).cursor;
-      expect(cursor).toMatchObject({ index: 0, phase: 'cleanup', vars: { orderId: 'o-1' }, state: 'accepted' });
+      expect(cursor).toMatchObject({ index: 0, phase: 'cleanup', vars: { orderId: 'o-1' }, state: 'accepted', wakeAt: 35_000 });
       expect(cursor.armed).toBeUndefined();
-      expect(h.compiled.program.instrs[cursor.pc]).toMatchObject({ op: 'wait' });
+      expect(h.compiled.program.instrs[cursor.pc]).toMatchObject({ op: 'request', req: { name: 'cancel' } });
       expect(h.recorder.result(0).lifecycles.completed).toBe(0);
       expect(h.http.timeline()).toEqual(['POST /orders @0', 'GET /details?orderId=o-1 @5000']);
 
@@ -392,14 +392,14 @@ describe('Function: runBatch', () => {
 
     // Assess
     expect(h.http.timeline()).toEqual(['POST /orders @0', 'POST /orders @7000', 'POST /orders @14000']);
-    expect(parked.map((c) => [c.index, c.phase, c.vars['orderId']])).toEqual([[0, 'cleanup', 'o-1'], [1, 'cleanup', 'o-2'], [2, 'cleanup', 'o-3']]);
+    expect(parked.map((c) => [c.index, c.phase, c.vars['orderId'], c.wakeAt])).toEqual([[0, 'cleanup', 'o-1', 35_000], [1, 'cleanup', 'o-2', 42_000], [2, 'cleanup', 'o-3', 49_000]]);
     expect(h.recorder.result(0).batches.count).toBe(1);
 
     // Act: the continuation
     await runToEnd(h.clock, runCursors(parked, { ...h.env, deferCleanup: false }));
 
-    // Assess: cleanup waits run concurrently from when the continuation starts
-    expect(h.http.timeline().slice(3)).toEqual(['POST /cancel @49000', 'POST /cancel @49000', 'POST /cancel @49000']);
+    // Assess: each cleanup wait counts from the end of its own body (5000, 12000, 19000), not from the resume
+    expect(h.http.timeline().slice(3)).toEqual(['POST /cancel @35000', 'POST /cancel @42000', 'POST /cancel @49000']);
     expect(h.http.bodiesOf('POST', '/cancel')).toEqual([{ orderId: 'o-1' }, { orderId: 'o-2' }, { orderId: 'o-3' }]);
     expect(h.recorder.result(0).lifecycles).toMatchObject({ completed: 3, failed: 0, dropped: 0 });
   });
@@ -482,6 +482,25 @@ describe('Function: runBatch', () => {
     expect(result.lifecycles.completed + result.lifecycles.failed + result.lifecycles.dropped).toBe(plan.payloads.count);
     expect(result.nonTerminalCount).toBe(0);
     expect(h.recorder.result(0).endpoints['create']).toMatchObject({ attempts: 2, ok: 2 });
+  });
+
+  it('counts finished and dropped lifecycles in the live progress, with a plain-text stop reason', async () => {
+    // Prepare
+    const h = engineHarness(customPlan({ requests: { ping: { path: '/ping' } }, lifecycle: [{ wait: 0 }, { request: 'ping' }], payloads: { count: 3 } }));
+    h.http.on('GET', '/ping', { status: 200 });
+    const stop = new AbortController();
+    const progress = { lifecycles: 0, started: 0 };
+    const running = runBatch(batchOf([0, 1, 2]), { ...h.env, stop: stop.signal, progress }, { itemIntervalMs: 1000, itemJitter: 0 });
+
+    // Act
+    await h.clock.advance(1500);
+    stop.abort('operator asked');
+    await runToEnd(h.clock, running);
+
+    // Assess
+    expect(h.http.timeline()).toEqual(['GET /ping @0', 'GET /ping @1000']);
+    expect(progress).toEqual({ lifecycles: 3, started: 3 });
+    expect(h.recorder.result(0).lifecycles).toEqual({ completed: 2, failed: 0, dropped: 1, reasons: { 'stopped: operator asked': 1 } });
   });
 
   it('on a hard kill: an in-flight cleanup request is aborted and the entity is listed as non-terminal', async () => {

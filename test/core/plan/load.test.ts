@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
-import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
-import { PRESETS } from '../../../lib/core/presets/index.ts';
+import { parseSource, PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
+import { PRESETS, type Preset } from '../../../lib/core/presets/index.ts';
 
 /** The seed's config.yaml (seed 002, section 5.1), with `kind` added and the base URL on loopback. */
 const SEED_CONFIG = `kind: day-in-life
@@ -170,6 +171,38 @@ describe('Function: loadPlan', () => {
 
       // Assess
       expect(brief(issues)).toEqual(['27:3 api.retryMaxx unknown key "retryMaxx" (did you mean "retryMax"?)']);
+    });
+
+    it.each([
+      { from: '  retryBackoff: 2s\n', to: '  retryBackoff: 2s\n  maxConnections: 20000\n', want: '29:19 api.maxConnections must be <= 10000, got number 20000' },
+      { from: '  beforeEnd: 60s\n', to: '  beforeEnd: 60s\n  pollMaxAttempts: 20000\n', want: '23:20 intervals.pollMaxAttempts must be <= 10000, got number 20000' },
+      { from: '  checkInterval: 10s', to: '  checkInterval: 10ms', want: '33:18 cleanup.checkInterval checkInterval 10ms makes more than 10000 checks within 10m 0s; use at least 60ms' },
+    ])('reports a value the general plan cannot run ($want) at its position, not as a crash', ({ from, to, want }) => {
+      // Act
+      const issues = issuesOf(() => loadPlan(SEED_CONFIG.replace(from, to), 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual([want]);
+    });
+
+    it('reports a compiled preset plan that breaks a general limit as a PlanValidationError with the compiled path', () => {
+      // Prepare: a preset whose compiled plan is invalid whatever its config says
+      const presets = PRESETS as Map<string, Preset>;
+      const dayInLife = PRESETS.get('day-in-life')!;
+      presets.set('broken', {
+        kind: 'broken', description: 'test only', schema: z.object({ kind: z.literal('broken') }),
+        compile: () => ({ ...dayInLife.compile(dayInLife.schema.parse(parseSource(SEED_CONFIG, 'c.yaml').data)), load: { model: 'batches', batchSize: 0, parallel: 1, itemInterval: 0, itemJitter: 0 } }),
+      });
+
+      try {
+        // Act
+        const issues = issuesOf(() => loadPlan('kind: broken\n', 'plan.yaml', {}));
+
+        // Assess
+        expect(brief(issues)).toEqual(['1:1 load.batchSize the compiled broken plan is invalid: Too small: expected number to be >=1']);
+      } finally {
+        presets.delete('broken');
+      }
     });
 
     it('reports every problem at once, sorted by line', () => {
