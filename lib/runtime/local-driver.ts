@@ -57,7 +57,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   const { plan, clock } = opts;
   const compiled = compilePlan(plan);
   const startedAt = clock.now();
-  const guard = new RunGuard({ maxRequests: plan.limits.maxRequests, deadline: startedAt + plan.limits.maxDuration });
+  const guard = new RunGuard({ maxRequests: plan.limits.maxRequests, deadline: startedAt + plan.limits.maxDuration, maxConcurrency: plan.limits.maxConcurrency });
   const onStop = (): void => guard.stop(reasonOf(opts.stop));
   if (opts.stop.aborted) onStop();
   opts.stop.addEventListener('abort', onStop, { once: true });

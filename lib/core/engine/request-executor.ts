@@ -118,6 +118,8 @@ export class RequestExecutor {
     for (const [name, render] of req.headers) headers[name] = render(ctx);
     let status: number;
     let text: string;
+    const slot = guard.acquire();
+    if (slot) await slot;
     try {
       const res = await http.send(
         { method: req.method, url: req.url(ctx), headers, body: req.body?.(ctx), timeoutMs: req.timeoutMs, readBody: req.needsBody },
@@ -129,6 +131,8 @@ export class RequestExecutor {
       const kind: ErrorKind = error instanceof HttpTransportError ? error.kind : 'network';
       if (kind !== 'aborted') breaker?.onFailure();
       return { errorKind: kind, message: `${req.name}: ${(error as Error).message}`, sent: true };
+    } finally {
+      guard.release();
     }
     if (status >= 500) breaker?.onFailure();
     else breaker?.onSuccess();
@@ -143,6 +147,9 @@ export class RequestExecutor {
       json = JSON.parse(text);
     } catch {
       return { status, errorKind: 'invalid-response', message: `${req.name}: response is not JSON`, sent: true };
+    }
+    for (const [name, get, path] of req.captures) {
+      if (get(json) === undefined) return { status, errorKind: 'invalid-response', message: `${req.name}: capture ${name} (${path}) missing in the response`, sent: true };
     }
     return { status, json, sent: true };
   }

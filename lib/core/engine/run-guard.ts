@@ -7,7 +7,36 @@ export class RunGuard {
   private requests = 0;
   private reasonText: string | undefined;
 
-  constructor(private readonly limits: { readonly maxRequests: number; readonly deadline: number }) {}
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limits: { readonly maxRequests: number; readonly deadline: number; readonly maxConcurrency?: number }) {}
+
+  /** Requests in flight now. */
+  get inFlightNow(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Takes one of `maxConcurrency` in-flight slots, waiting (FIFO) while all are taken. This is the
+   * run-time half of the concurrency cap: validation bounds what a plan asks for, this bounds what
+   * actually happens, deferred cleanups included.
+   */
+  acquire(): Promise<void> | undefined {
+    const max = this.limits.maxConcurrency ?? Number.POSITIVE_INFINITY;
+    if (this.inFlight < max) {
+      this.inFlight++;
+      return undefined;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Releases a slot taken with `acquire`, handing it straight to the next waiter if there is one. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
 
   /** Aborts when the run must stop starting new work. */
   get signal(): AbortSignal {

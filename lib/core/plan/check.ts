@@ -1,7 +1,7 @@
 import { isGeneratorShape } from './payload-spec.ts';
-import type { Plan } from './schema.ts';
+import type { Plan, RequestSpec } from './schema.ts';
 import type { Step } from './steps.ts';
-import { referencedVars } from './template.ts';
+import { compileJson, compileString, referencedVars } from './template.ts';
 
 /** A problem found by `checkPlan`, with the key path it concerns. */
 export interface PlanProblem {
@@ -54,6 +54,7 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   walk(plan.lifecycle, ['lifecycle'], false);
 
   for (const [name, req] of Object.entries(plan.requests)) {
+    templateProblems(req, ['requests', name], problems);
     const texts = [req.path, ...Object.values(req.headers), JSON.stringify(req.body ?? '')];
     for (const v of texts.flatMap(referencedVars)) {
       if (!captured.has(v)) problems.push({ path: ['requests', name], message: `template uses "{{${v}}}" but no request captures "${v}"; captured: ${[...captured].join(', ') || '(none)'}` });
@@ -84,4 +85,18 @@ export function checkPlan(plan: Plan): PlanProblem[] {
     if ('endpoint' in rule && !plan.requests[rule.endpoint]) problems.push({ path: ['expect', i, 'endpoint'], message: unknownRequest(rule.endpoint) });
   }
   return problems;
+}
+
+/** Compiles a request's templates once, so a bad expression is a validation error, not a crash mid-run. */
+function templateProblems(req: RequestSpec, path: ReadonlyArray<string | number>, problems: PlanProblem[]): void {
+  const attempt = (at: ReadonlyArray<string | number>, compile: () => unknown): void => {
+    try {
+      compile();
+    } catch (error) {
+      problems.push({ path: at, message: (error as Error).message });
+    }
+  };
+  attempt([...path, 'path'], () => compileString(req.path));
+  for (const [header, value] of Object.entries(req.headers)) attempt([...path, 'headers', header], () => compileString(value));
+  if (req.body !== undefined) attempt([...path, 'body'], () => (typeof req.body === 'string' ? compileString(req.body) : compileJson(req.body)));
 }

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { PRESETS } from '../presets/index.ts';
 import { checkPlan } from './check.ts';
 import { PlanSchema, type Plan } from './schema.ts';
-import { PlanValidationError, parseSource, resolveEnvRefs, validateSource, type ParsedSource, type PlanIssue } from './source.ts';
+import {
+  PlanValidationError, collectEnvRefs, formatPath, issuesFromZod, parseSource, planErrorMap, sortIssues, validateSource,
+  type ParsedSource, type PlanIssue,
+} from './source.ts';
+
+export { formatPath };
 
 /** A loaded plan, the values that came from the environment (to redact), and how it was written. */
 export interface LoadedPlan {
@@ -24,18 +29,25 @@ const KindSchema = z.object({ kind: z.string({ error: 'every plan starts with "k
  */
 export function loadPlan(text: string, file: string, env: Readonly<Record<string, string | undefined>>): LoadedPlan {
   const source = parseSource(text, file);
-  const { data, secrets } = resolveEnvRefs(source.data, env, source);
-  const resolved: ParsedSource = { ...source, data };
+  const refs = collectEnvRefs(source.data, env, source);
+  const resolved: ParsedSource = { ...source, data: refs.data };
   const { kind } = validateSource(resolved, KindSchema);
+  const preset = kind === 'custom' ? undefined : PRESETS.get(kind);
+  if (kind !== 'custom' && !preset) {
+    throw new PlanValidationError([issueAt(resolved, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
+  }
+  // Environment problems and schema problems are reported together, in one list.
+  const parsed = (preset?.schema ?? PlanSchema).safeParse(refs.data, { error: planErrorMap });
+  if (refs.issues.length > 0 || !parsed.success) {
+    const envPaths = new Set(refs.issues.map((issue) => issue.path));
+    const schemaIssues = parsed.success ? [] : issuesFromZod(parsed.error, resolved).filter((issue) => !envPaths.has(issue.path));
+    throw new PlanValidationError(sortIssues([...refs.issues, ...schemaIssues]));
+  }
   let plan: Plan;
-  if (kind === 'custom') {
-    plan = validateSource(resolved, PlanSchema);
+  if (!preset) {
+    plan = parsed.data as Plan;
   } else {
-    const preset = PRESETS.get(kind);
-    if (!preset) {
-      throw new PlanValidationError([issueAt(resolved, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
-    }
-    const compiled = PlanSchema.safeParse(preset.compile(validateSource(resolved, preset.schema)));
+    const compiled = PlanSchema.safeParse(preset.compile(parsed.data));
     if (!compiled.success) {
       // The preset accepted the config but its compiled plan breaks a limit of the general plan: still a
       // PlanValidationError (not a raw ZodError), at the top of the file with the compiled key path.
@@ -49,17 +61,10 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
     // they are reported at the top of the file with the compiled key path.
     throw new PlanValidationError(problems.map((p) => issueAt(resolved, kind === 'custom' ? p.path : [], p.message, p.path)));
   }
-  return { plan, kind, secrets };
+  return { plan, kind, secrets: refs.secrets };
 }
 
 function issueAt(source: ParsedSource, path: ReadonlyArray<string | number>, message: string, shownPath = path): PlanIssue {
   const { line, col } = source.locate(path);
   return { file: source.file, line, col, path: formatPath(shownPath), message };
-}
-
-/** Formats a key path as `a.b[0].c`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
-  return out || '(root)';
 }

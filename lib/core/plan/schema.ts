@@ -14,7 +14,7 @@ export const RetrySchema = z.strictObject({
   factor: z.number().min(1).default(2),
   maxBackoff: DurationSchema.default(30_000),
   jitter: z.number().min(0).max(1).default(0.5),
-});
+}).refine((r) => r.backoff <= r.maxBackoff, { path: ['backoff'], message: 'backoff must not exceed maxBackoff (raise maxBackoff or lower backoff)' });
 export type RetryPolicy = z.output<typeof RetrySchema>;
 
 /** A circuit breaker per endpoint: opens after N consecutive failures, probes after the cooldown. */

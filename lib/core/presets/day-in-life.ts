@@ -105,7 +105,7 @@ export function compileDayInLife(config: DayInLifeConfig): Plan {
       maxAttempts: cleanupAttempts(timeout, cleanup.checkInterval), timeout,
     },
   });
-  const retry = { max: api.retryMax, backoff: api.retryBackoff, factor: 2, maxBackoff: 60_000, jitter: 0.5 };
+  const retry = { max: api.retryMax, backoff: api.retryBackoff, factor: 2, maxBackoff: Math.max(60_000, api.retryBackoff), jitter: 0.5 };
   const orderBody = { orderId: '{{orderId}}' };
   return {
     kind: 'custom',

@@ -55,6 +55,20 @@ describe('Class: RequestExecutor', () => {
       expect(t.progress).toEqual({ requests: 4, errors: 3 });
     });
 
+    it('classifies a 2xx whose body lacks a captured path as invalid-response, without retrying', async () => {
+      // Prepare
+      const t = setup({ retry: NO_JITTER_RETRY }, { create: { method: 'POST', path: '/orders', expect: [202], capture: { id: '$.id' } } });
+      t.http.on('POST', '/orders', { status: 202, body: { other: 1 } });
+
+      // Act
+      const outcome = await runToEnd(t.clock, t.executor.execute(t.req('create'), t.ctx(), t.who, Rng.of(1), { signal: t.signal }));
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: false, status: 202, errorKind: 'invalid-response' });
+      expect(outcome.ok ? '' : outcome.message).toContain('capture id ($.id) missing');
+      expect(t.http.timeline()).toEqual(['POST /orders @0']);
+    });
+
     it('waits as backoffDelay says: capped at maxBackoff', async () => {
       // Prepare
       const t = setup({ retry: { max: 5, backoff: '300ms', factor: 3, maxBackoff: '1s', jitter: 0 } }, { ping: { path: '/ping' } });

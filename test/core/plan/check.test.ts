@@ -107,3 +107,24 @@ describe('Function: checkPlan', () => {
     expect(found).toEqual([{ path: ['lifecycle', 0, 'request'], message: 'unknown request "x"; known requests: (none)' }]);
   });
 });
+
+describe('Function: checkPlan (templates and retry policy)', () => {
+  it('reports a bad template expression at validation instead of crashing mid-run', async () => {
+    const { PlanSchema } = await import('../../../lib/core/plan/schema.ts');
+    const { checkPlan } = await import('../../../lib/core/plan/check.ts');
+    const plan = PlanSchema.parse({
+      kind: 'custom', name: 't', target: { baseUrl: 'http://127.0.0.1:1' }, payloads: { count: 1 },
+      requests: { a: { path: '/x/{{seq:x}}' } }, lifecycle: [{ request: 'a' }], load: { model: 'batches', batchSize: 1, parallel: 1 },
+    });
+    const problems = checkPlan(plan);
+    expect(problems.map((p) => p.path.join('.'))).toContain('requests.a.path');
+    expect(problems.find((p) => p.path.join('.') === 'requests.a.path')?.message).toContain('unknown format ":x"');
+  });
+
+  it('rejects a retry backoff larger than maxBackoff', async () => {
+    const { RetrySchema } = await import('../../../lib/core/plan/schema.ts');
+    const result = RetrySchema.safeParse({ backoff: '40s', maxBackoff: '30s' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['backoff']);
+  });
+});
