@@ -1,4 +1,6 @@
-import { Rng } from './rng.ts';
+import { Rng, uuidFrom } from './rng.ts';
+
+export { uuidFrom };
 import { compileString, type TemplateContext } from './plan/template.ts';
 import { isGeneratorShape, type FieldSpec, type PayloadsSpec } from './plan/payload-spec.ts';
 
@@ -22,15 +24,15 @@ export class PayloadSource {
   private readonly keyField: string | undefined;
 
   constructor(spec: PayloadsSpec, seed: number) {
-    this.count = spec.count;
+    this.count = spec.count ?? Number.POSITIVE_INFINITY;
     this.keyField = spec.key;
-    this.fields = Object.entries(spec.fields).map(([name, field]) => [name, compileField(field, seed, name, spec.count)]);
+    this.fields = Object.entries(spec.fields).map(([name, field]) => [name, compileField(field, seed, name, spec.count ?? 0)]);
   }
 
   /** Payload number `index` (0-based). */
   get(index: number): Payload {
     if (!Number.isInteger(index) || index < 0 || index >= this.count) {
-      throw new RangeError(`payload index ${index} is outside 0..${this.count - 1}`);
+      throw new RangeError(`payload index ${index} is outside 0..${this.count - 1} (payloads.count)`);
     }
     const payload: Payload = {};
     for (const [name, gen] of this.fields) payload[name] = gen(index);
@@ -111,16 +113,4 @@ function pickField(choices: ReadonlyArray<string | number | boolean>, weights: r
     }
     return choices[choices.length - 1];
   };
-}
-
-/** A v4-shaped UUID drawn from a seeded generator (deterministic, not cryptographic). */
-export function uuidFrom(rng: Rng): string {
-  const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
-  const a = rng.int(0, 0xffffffff);
-  const b = rng.int(0, 0xffff);
-  const c = 0x4000 | rng.int(0, 0x0fff);
-  const d = 0x8000 | rng.int(0, 0x3fff);
-  const e1 = rng.int(0, 0xffffff);
-  const e2 = rng.int(0, 0xffffff);
-  return `${hex(a, 8)}-${hex(b, 4)}-${hex(c, 4)}-${hex(d, 4)}-${hex(e1, 6)}${hex(e2, 6)}`;
 }

@@ -73,3 +73,15 @@ export function hashKeys(seed: number, keys: ReadonlyArray<string | number>): nu
   h ^= h >>> 16;
   return h | 0;
 }
+
+/** A v4-shaped UUID drawn from a seeded generator (deterministic, not cryptographic). */
+export function uuidFrom(rng: Rng): string {
+  const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+  const a = rng.int(0, 0xffffffff);
+  const b = rng.int(0, 0xffff);
+  const c = 0x4000 | rng.int(0, 0x0fff);
+  const d = 0x8000 | rng.int(0, 0x3fff);
+  const e1 = rng.int(0, 0xffffff);
+  const e2 = rng.int(0, 0xffffff);
+  return `${hex(a, 8)}-${hex(b, 4)}-${hex(c, 4)}-${hex(d, 4)}-${hex(e1, 6)}${hex(e2, 6)}`;
+}

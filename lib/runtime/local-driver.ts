@@ -10,7 +10,9 @@ import type { UnitResult } from '../core/recorder/types.ts';
 import { buildRunReport, type RunReport } from '../core/report/model.ts';
 import type { Unit } from '../core/units.ts';
 import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
-import { runUnit, type UnitRuntime } from './run-unit.ts';
+import { recordDropped } from '../core/load/batches.ts';
+import { Recorder } from '../core/recorder/recorder.ts';
+import { lifecycleEnv, runSystemSteps, runUnit, type UnitRuntime } from './run-unit.ts';
 
 /** Live figures of a running run, for progress displays. */
 export interface LiveProgress {
@@ -62,19 +64,38 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   if (opts.stop.aborted) onStop();
   opts.stop.addEventListener('abort', onStop, { once: true });
 
-  const units = planUnits(plan, opts.runId, compiled.payloads);
-  const progress: LiveProgress = { planned: plan.payloads.count, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
+  const { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, startedAt + START_LEAD_MS);
+  const progress: LiveProgress = { planned: planned ?? 0, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress };
 
-  await drive(units, plan.load.parallel, runtime, progress);
+  const notes: string[] = [];
+  let verified: Record<string, unknown> | undefined;
+  const setup: { ok: boolean; failure?: string | undefined } = compiled.setup ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
+  if (!setup.ok) {
+    // Nothing of the load starts when setup failed: every planned lifecycle is dropped, with the reason.
+    notes.push(`setup failed: ${setup.failure}; the load did not start`);
+    const recorder = new Recorder(clock.now());
+    recordDropped(Array.from({ length: planned ?? 0 }, (_, i) => i), lifecycleEnv(runtime, 'load', recorder), 'setup failed');
+    await store.saveUnitResult(opts.runId, 'load', recorder.result(clock.now()));
+  } else {
+    await drive(units, parallel, runtime, progress);
+    if (compiled.verify) {
+      const outcome = await runSystemSteps('verify', compiled.verify, runtime);
+      verified = { ...outcome.vars };
+      if (!outcome.ok) notes.push(`verify failed: ${outcome.failure}`);
+    }
+  }
   opts.stop.removeEventListener('abort', onStop);
 
   const result = mergeUnitResults(await store.unitResults(opts.runId));
-  return { report: makeReport(compiled, opts, result, guard), result };
+  return { report: makeReport(compiled, opts, result, guard, { planned, verified, notes, setupFailed: !setup.ok }), result };
 }
+
+/** Time between planning and the common start of open-model and burst units, so every unit is ready. */
+const START_LEAD_MS = 50;
 
 /**
  * Runs batch units through a pool of `parallel` slots; each unit's continuation (its deferred
@@ -98,21 +119,30 @@ async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, 
   while (continuations.size > 0) await Promise.all([...continuations]);
 }
 
-function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitResult, guard: RunGuard): RunReport {
+interface RunExtras {
+  readonly planned: number | undefined;
+  readonly verified: Record<string, unknown> | undefined;
+  readonly notes: readonly string[];
+  readonly setupFailed: boolean;
+}
+
+function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitResult, guard: RunGuard, extras: RunExtras): RunReport {
   const { plan } = compiled;
   const draft = buildRunReport({
     runId: opts.runId, plan: { name: plan.name, kind: opts.kind, entity: plan.entity?.name }, status: 'completed',
-    planned: plan.payloads.count, result, expectations: [],
+    planned: extras.planned, result, expectations: [], verified: extras.verified,
   });
   const expectations = evaluateExpectations(plan.expect, {
     lifecycles: { ...draft.lifecycles, nonTerminal: draft.nonTerminal.count },
     states: draft.states,
     errorRate: draft.totals.errorRate,
     endpoints: draft.endpoints,
+    verified: extras.verified ?? {},
   });
-  const stopped = guard.reason !== undefined;
-  const notes = stopped ? [`run stopped early: ${guard.reason}`] : [];
-  const status = opts.stop.aborted ? 'aborted' : expectations.some((e) => !e.ok) ? 'failed' : 'completed';
+  const notes = [...extras.notes];
+  if (guard.reason !== undefined && !opts.stop.aborted) notes.push(`run stopped early: ${guard.reason}`);
+  const failed = extras.setupFailed || expectations.some((e) => !e.ok);
+  const status = opts.stop.aborted ? 'aborted' : failed ? 'failed' : 'completed';
   return { ...draft, status, expectations, notes: [...draft.notes, ...notes] };
 }
 

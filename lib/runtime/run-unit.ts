@@ -1,6 +1,10 @@
 import type { CompiledPlan } from '../core/engine/compile-plan.ts';
+import type { Cursor } from '../core/engine/cursor.ts';
+import { runLifecycle, startCursor, type LifecycleEnv } from '../core/engine/interpreter.ts';
+import type { Program } from '../core/engine/program.ts';
 import type { ProgressCounters, RequestExecutor } from '../core/engine/request-executor.ts';
 import { runBatch, runCursors } from '../core/load/batches.ts';
+import { runBurst, runRate, runVus } from '../core/load/open-models.ts';
 import type { Clock, EventSink, RunStore } from '../core/ports.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
 import type { UnitResult } from '../core/recorder/types.ts';
@@ -30,28 +34,73 @@ export interface UnitOutcome {
   readonly continuation?: Unit;
 }
 
+/** The lifecycle environment of one unit (or of a setup/verify run). */
+export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder, program: Program = rt.compiled.program): LifecycleEnv {
+  const { compiled } = rt;
+  return {
+    program, payloads: compiled.payloads, runId: rt.runId, unitId, seed: compiled.plan.seed, clock: rt.clock,
+    executor: rt.executor, recorder, events: rt.events, terminal: compiled.terminal, stop: rt.stop, kill: rt.kill,
+    progress: rt.progress, deferCleanup: false,
+  };
+}
+
 /**
  * `runUnit` is the one use case both drivers call (local and Lambda): claim the unit, run its
  * lifecycles under its load model, record, save the result, and hand back any continuation.
  */
 export async function runUnit(unit: Unit, rt: UnitRuntime): Promise<UnitOutcome> {
   if (!(await rt.store.claimUnit(unit.runId, unit.unitId))) return { status: 'skipped' };
-  const { compiled, clock } = rt;
-  const recorder = new Recorder(clock.now());
-  const env = {
-    program: compiled.program, payloads: compiled.payloads, runId: rt.runId, unitId: unit.unitId, seed: compiled.plan.seed, clock,
-    executor: rt.executor, recorder, events: rt.events, terminal: compiled.terminal, stop: rt.stop, kill: rt.kill,
-    progress: rt.progress,
-  };
-  let parked;
-  if (unit.kind === 'batch') {
-    const load = compiled.plan.load;
-    parked = await runBatch(unit, { ...env, deferCleanup: true }, { itemIntervalMs: load.itemInterval, itemJitter: load.itemJitter });
-  } else {
-    parked = await runCursors(unit.cursors, { ...env, deferCleanup: false });
+  const recorder = new Recorder(rt.clock.now());
+  const env = lifecycleEnv(rt, unit.unitId, recorder);
+  let parked: Cursor[] = [];
+  switch (unit.kind) {
+    case 'batch': {
+      const load = rt.compiled.plan.load;
+      const pacing = load.model === 'batches' ? { itemIntervalMs: load.itemInterval, itemJitter: load.itemJitter } : { itemIntervalMs: 0, itemJitter: 0 };
+      parked = await runBatch(unit, { ...env, deferCleanup: true }, pacing);
+      break;
+    }
+    case 'rate':
+      await runRate(unit, env);
+      break;
+    case 'vus':
+      await runVus(unit, env);
+      break;
+    case 'burst':
+      parked = await runBurst(unit, env);
+      break;
+    case 'resume':
+      parked = await runCursors(unit.cursors, env);
+      break;
   }
-  const result = recorder.result(clock.now());
+  const result = recorder.result(rt.clock.now());
   await rt.store.saveUnitResult(unit.runId, unit.unitId, result);
   const continuation: Unit | undefined = parked.length > 0 ? { kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.c`, cursors: parked } : undefined;
   return continuation ? { status: 'ran', result, continuation } : { status: 'ran', result };
+}
+
+/** The outcome of the plan's setup or verify steps. */
+export interface SystemOutcome {
+  readonly ok: boolean;
+  readonly failure?: string | undefined;
+  /** What the steps captured. */
+  readonly vars: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Runs the plan's `setup` or `verify` steps once, as unit `name`: their requests are recorded (they are
+ * traffic the target saw) and saved as that unit's result, but they are not lifecycles of the load.
+ */
+export async function runSystemSteps(name: 'setup' | 'verify', program: Program, rt: UnitRuntime): Promise<SystemOutcome> {
+  const recorder = new Recorder(rt.clock.now());
+  const env: LifecycleEnv = {
+    ...lifecycleEnv(rt, name, recorder, program),
+    payloads: { get: () => ({}), keyOf: () => name },
+    system: true,
+    progress: undefined,
+  };
+  const status = await runLifecycle(startCursor(rt.compiled.plan.seed, 0), env);
+  await rt.store.saveUnitResult(rt.runId, name, recorder.result(rt.clock.now()));
+  if (!status.done) return { ok: false, failure: 'parked', vars: {} };
+  return { ok: status.failure === undefined, failure: status.failure, vars: status.vars };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../../lib/core/engine/compile-plan.ts';
-import { planUnits, plannedLifecycles } from '../../lib/core/planner.ts';
+import { planUnits } from '../../lib/core/planner.ts';
 import type { BatchUnit } from '../../lib/core/units.ts';
 import { UnitSchema } from '../../lib/core/units.ts';
 import { customPlan } from '../helpers/engine-harness.ts';
@@ -25,7 +25,7 @@ describe('Function: planUnits', () => {
     const { payloads } = compilePlan(plan);
 
     // Act
-    const units = planUnits(plan, 'run-1', payloads) as BatchUnit[];
+    const units = planUnits(plan, 'run-1', payloads, 0).units as BatchUnit[];
 
     // Assess: payload 0 is an `activate` for seed 42, so that group comes first
     const accepted = [5, 13, 18, 19, 37, 39, 45, 48, 67, 74, 76, 79, 97, 100, 102, 108, 118, 119, 129, 153, 156, 164, 167, 181, 182, 184, 185, 191, 192, 199];
@@ -50,7 +50,7 @@ describe('Function: planUnits', () => {
     const plan = dayInLifeLike(20, 'payload.type');
 
     // Act
-    const units = planUnits(plan, 'r', compilePlan(plan).payloads) as BatchUnit[];
+    const units = planUnits(plan, 'r', compilePlan(plan).payloads, 0).units as BatchUnit[];
 
     // Assess
     for (const group of ['activate', 'accepted']) {
@@ -64,7 +64,7 @@ describe('Function: planUnits', () => {
     const plan = dayInLifeLike(64);
 
     // Act
-    const units = planUnits(plan, 'r', compilePlan(plan).payloads) as BatchUnit[];
+    const units = planUnits(plan, 'r', compilePlan(plan).payloads, 0).units as BatchUnit[];
 
     // Assess
     expect(units.map((u) => [u.indices[0], u.indices.length])).toEqual([[0, 64], [64, 64], [128, 64], [192, 8]]);
@@ -76,12 +76,15 @@ describe('Function: planUnits', () => {
     const plan = dayInLifeLike(20, 'payload.type');
 
     // Act + Assess
-    expect(planUnits(plan, 'r', compilePlan(plan).payloads)).toEqual(planUnits(plan, 'r', compilePlan(plan).payloads));
+    expect(planUnits(plan, 'r', compilePlan(plan).payloads, 0)).toEqual(planUnits(plan, 'r', compilePlan(plan).payloads, 0));
   });
 });
 
-describe('Function: plannedLifecycles', () => {
-  it('is the payload count', () => {
-    expect(plannedLifecycles(dayInLifeLike(20))).toBe(200);
+describe('Function: planUnits (planned count)', () => {
+  it('is the payload count for batches, run 20 at a time', () => {
+    const plan = dayInLifeLike(20);
+    const { planned, parallel } = planUnits(plan, 'r', compilePlan(plan).payloads, 0);
+    expect(planned).toBe(200);
+    expect(parallel).toBe(plan.load.model === 'batches' ? plan.load.parallel : 0);
   });
 });

@@ -11,6 +11,9 @@ export interface CompiledPlan {
   readonly plan: Plan;
   readonly requests: ReadonlyMap<string, CompiledRequest>;
   readonly program: Program;
+  /** The plan's setup and verify steps, compiled; undefined when the plan has none. */
+  readonly setup: Program | undefined;
+  readonly verify: Program | undefined;
   readonly payloads: PayloadSource;
   readonly terminal: ReadonlySet<string> | undefined;
 }
@@ -22,6 +25,8 @@ export function compilePlan(plan: Plan): CompiledPlan {
     plan,
     requests,
     program: compileProgram(plan.lifecycle, requests),
+    setup: plan.setup.length > 0 ? compileProgram(plan.setup, requests) : undefined,
+    verify: plan.verify.length > 0 ? compileProgram(plan.verify, requests) : undefined,
     payloads: new PayloadSource(plan.payloads, plan.seed),
     terminal: plan.entity ? new Set(plan.entity.terminal) : undefined,
   };

@@ -20,6 +20,8 @@ export const CursorSchema = z.strictObject({
   /** Poll progress, when parked inside a poll. */
   pollAttempt: z.int().min(0).optional(),
   pollStartedAt: z.number().optional(),
+  /** Intended start (open model, burst): the first request's latency is measured from it. */
+  startAt: z.number().optional(),
   /** Epoch ms before which the lifecycle must not continue (a parked wait). */
   wakeAt: z.number().optional(),
 });

@@ -1,5 +1,5 @@
 import type { Clock, EventSink } from '../ports.ts';
-import type { PayloadSource, Payload } from '../payloads.ts';
+import type { Payload, PayloadSource } from '../payloads.ts';
 import type { Recorder } from '../recorder/recorder.ts';
 import { Rng } from '../rng.ts';
 import type { TemplateContext } from '../plan/template.ts';
@@ -10,7 +10,7 @@ import type { RequestExecutor, RequestOutcome } from './request-executor.ts';
 /** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
 export interface LifecycleEnv {
   readonly program: Program;
-  readonly payloads: PayloadSource;
+  readonly payloads: Pick<PayloadSource, 'get' | 'keyOf'>;
   readonly runId: string;
   readonly unitId: string;
   readonly seed: number;
@@ -29,12 +29,16 @@ export interface LifecycleEnv {
    * inline, so the caller can run the cleanup off the batch's sequential path (or later, elsewhere).
    */
   readonly deferCleanup: boolean;
+  /** A setup or verify run: its requests are recorded, its outcome is not a lifecycle of the load. */
+  readonly system?: boolean;
   /** Live counters for progress displays: lifecycles started, and finished (cleanup included). */
   readonly progress?: { lifecycles: number; started: number } | undefined;
 }
 
 /** The end of a `runLifecycle` call: finished (recorded), or parked with a cursor to resume. */
-export type LifecycleStatus = { readonly done: true } | { readonly done: false; readonly cursor: Cursor };
+export type LifecycleStatus =
+  | { readonly done: true; readonly vars: Readonly<Cursor['vars']>; readonly failure?: string | undefined }
+  | { readonly done: false; readonly cursor: Cursor };
 
 /** A fresh cursor for payload `index`, with its own RNG stream derived from (seed, index). */
 export function startCursor(seed: number, index: number): Cursor {
@@ -51,7 +55,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
   const payload = env.payloads.get(cursor.index);
   const key = env.payloads.keyOf(cursor.index, payload);
   const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder };
-  const ctx = (): TemplateContext => ({ payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now() });
+  const ctx = (): TemplateContext => ({ payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now(), rng });
   const snapshot = (): Cursor => ({ ...cursor, rng: rng.state() });
 
   if (cursor.wakeAt !== undefined) {
@@ -67,7 +71,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
     let failure: string | undefined;
     switch (instr.op) {
       case 'request': {
-        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup });
+        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup, intendedStart: takeStart(cursor, env) });
         if (outcome.ok) {
           applyResponse(cursor, instr.req, outcome.json, env, who);
           cursor.pc++;
@@ -148,7 +152,7 @@ async function runPoll(
   let attempt = cursor.pollAttempt ?? 0;
   for (;;) {
     attempt++;
-    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup' });
+    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', intendedStart: takeStart(cursor, env) });
     if (outcome.ok && instr.until(outcome.json)) {
       applyResponse(cursor, instr.req, outcome.json, env, who);
       delete cursor.pollAttempt;
@@ -171,12 +175,27 @@ function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: fa
   return `${name}: ${outcome.errorKind}${outcome.status !== undefined ? ` ${outcome.status}` : ''}`;
 }
 
+/**
+ * Consumes the cursor's intended start (open model, burst) at its first send: records the actual send
+ * time for the start-skew figure and returns the intended time, from which that request's latency is
+ * measured (no coordinated omission).
+ */
+function takeStart(cursor: Cursor, env: LifecycleEnv): number | undefined {
+  const intended = cursor.startAt;
+  if (intended === undefined) return undefined;
+  delete cursor.startAt;
+  env.recorder.recordStart(env.clock.now());
+  return intended;
+}
+
 function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string | undefined): LifecycleStatus {
+  if (env.system) return { done: true, vars: cursor.vars, failure };
   const terminal = cursor.state === undefined || env.terminal === undefined || env.terminal.has(cursor.state);
   env.recorder.recordLifecycle({ outcome: failure ? 'failed' : 'completed', index: cursor.index, key, state: cursor.state, terminal, reason: failure });
+  if (env.system) return { done: true, vars: cursor.vars, failure };
   env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: failure ? 'failed' : 'completed', to: cursor.state, reason: failure });
   if (env.progress) env.progress.lifecycles++;
-  return { done: true };
+  return { done: true, vars: cursor.vars, failure };
 }
 
 function pickWeighted(weights: readonly number[], targets: readonly number[], rng: Rng): number {

@@ -43,7 +43,11 @@ export async function runCursors(cursors: readonly Cursor[], env: LifecycleEnv):
 }
 
 function dropRest(indices: readonly number[], env: LifecycleEnv): void {
-  const reason = `stopped: ${stopReason(env.stop)}`;
+  recordDropped(indices, env, `stopped: ${stopReason(env.stop)}`);
+}
+
+/** Records lifecycles that were never started (a stop, or an open-model start over the in-flight cap). */
+export function recordDropped(indices: Iterable<number>, env: LifecycleEnv, reason: string): void {
   for (const index of indices) {
     const key = env.payloads.keyOf(index);
     env.recorder.recordLifecycle({ outcome: 'dropped', index, key, terminal: true, reason });
@@ -55,7 +59,8 @@ function dropRest(indices: readonly number[], env: LifecycleEnv): void {
   }
 }
 
-function stopReason(signal: AbortSignal): string {
+/** The stop's reason, as a short text. */
+export function stopReason(signal: AbortSignal): string {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason.message : String(reason ?? 'stop requested');
 }

@@ -51,7 +51,9 @@ export function checkPlan(plan: Plan): PlanProblem[] {
       }
     });
   };
+  walk(plan.setup, ['setup'], false);
   walk(plan.lifecycle, ['lifecycle'], false);
+  walk(plan.verify, ['verify'], false);
 
   for (const [name, req] of Object.entries(plan.requests)) {
     templateProblems(req, ['requests', name], problems);
@@ -68,7 +70,8 @@ export function checkPlan(plan: Plan): PlanProblem[] {
       if ('exactly' in spec && Object.keys(spec).length === 1) {
         const counts = spec.exactly as Record<string, number>;
         const sum = Object.values(counts).reduce((a, b) => a + b, 0);
-        if (sum !== plan.payloads.count) problems.push({ path: [...path, field, 'exactly'], message: `exact counts add up to ${sum} but payloads.count is ${plan.payloads.count}` });
+        if (plan.payloads.count === undefined) problems.push({ path: [...path, field, 'exactly'], message: 'exact counts need payloads.count' });
+        else if (sum !== plan.payloads.count) problems.push({ path: [...path, field, 'exactly'], message: `exact counts add up to ${sum} but payloads.count is ${plan.payloads.count}` });
       } else if (!isGeneratorShape(spec)) {
         checkExact(spec as Record<string, unknown>, [...path, field]);
       }
@@ -77,6 +80,24 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   checkExact(plan.payloads.fields, ['payloads', 'fields']);
   if (plan.payloads.key !== undefined && !(plan.payloads.key in plan.payloads.fields)) {
     problems.push({ path: ['payloads', 'key'], message: `key field "${plan.payloads.key}" is not one of the payload fields` });
+  }
+  if (plan.load.model === 'batches' && plan.payloads.count === undefined) {
+    problems.push({ path: ['payloads'], message: 'the batches model runs a fixed set of payloads: give payloads.count' });
+  }
+  if (plan.load.model === 'burst' && plan.payloads.count !== undefined && plan.payloads.count < plan.load.count) {
+    problems.push({ path: ['payloads', 'count'], message: `payloads.count (${plan.payloads.count}) is below the burst's count (${plan.load.count})` });
+  }
+  if (plan.load.model === 'vus' && plan.load.vus > plan.limits.maxConcurrency) {
+    problems.push({ path: ['load', 'vus'], message: `vus ${plan.load.vus} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
+  }
+  if (plan.load.model === 'burst' && plan.load.count > plan.limits.maxConcurrency) {
+    problems.push({ path: ['load', 'count'], message: `a burst of ${plan.load.count} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
+  }
+  if ((plan.load.model === 'rate' || plan.load.model === 'vus') && plan.load.duration > plan.limits.maxDuration) {
+    problems.push({ path: ['load', 'duration'], message: `duration exceeds limits.maxDuration (${plan.limits.maxDuration} ms)` });
+  }
+  if (plan.load.model === 'rate' && plan.load.rate > plan.limits.maxRps) {
+    problems.push({ path: ['load', 'rate'], message: `rate ${plan.load.rate}/s exceeds limits.maxRps ${plan.limits.maxRps}` });
   }
   if (plan.load.model === 'batches' && plan.load.parallel > plan.limits.maxConcurrency) {
     problems.push({ path: ['load', 'parallel'], message: `parallel ${plan.load.parallel} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });

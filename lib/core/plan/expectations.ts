@@ -34,6 +34,8 @@ const oneMsg = 'give at least one of equals, below, atMost, atLeast, above';
  * - `{ state: activated, equals: 170 }` (lifecycles that entered a state)
  * - `{ endpoint: create, p95: { below: 500ms }, errorRate: { below: "1%" }, status: { code: 201, equals: 5 } }`
  * - `{ errorRate: { below: "1%" } }` (all requests)
+ * - `{ verified: remaining, equals: 0 }`, `{ verified: claimedBy, count: { equals: 5 }, distinct: { equals: 5 } }`
+ *   (values captured by the plan's `verify` steps)
  */
 export const ExpectationSchema = z.union([
   z.strictObject({ lifecycles: z.enum(['planned', 'completed', 'failed', 'dropped', 'nonTerminal']), ...countFields }).refine(hasOne, oneMsg),
@@ -49,6 +51,20 @@ export const ExpectationSchema = z.union([
     status: z.strictObject({ code: z.int().min(100).max(599), ...countFields }).refine(hasOne, oneMsg).optional(),
   }),
   z.strictObject({ errorRate: RatioCmp }),
+  z
+    .strictObject({
+      verified: z.string(),
+      equals: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+      below: z.number().optional(),
+      atMost: z.number().optional(),
+      atLeast: z.number().optional(),
+      above: z.number().optional(),
+      /** Length of a captured array, e.g. claimed_by. */
+      count: CountCmp.optional(),
+      /** Number of distinct values in a captured array. */
+      distinct: CountCmp.optional(),
+    })
+    .refine((r) => [r.equals, r.below, r.atMost, r.atLeast, r.above, r.count, r.distinct].some((v) => v !== undefined), 'give equals, below, atMost, atLeast, above, count or distinct'),
 ]);
 export type Expectation = z.output<typeof ExpectationSchema>;
 
@@ -57,6 +73,8 @@ export interface ExpectationFigures {
   readonly lifecycles: Readonly<Record<'planned' | 'completed' | 'failed' | 'dropped' | 'nonTerminal', number>>;
   readonly states: Readonly<Record<string, number>>;
   readonly errorRate: number;
+  /** Values captured by the plan's verify steps. */
+  readonly verified?: Readonly<Record<string, unknown>>;
   readonly endpoints: Readonly<Record<string, {
     readonly attempts: number;
     readonly errorRate: number;
@@ -112,9 +130,30 @@ export function evaluateExpectations(rules: readonly Expectation[], figures: Exp
       if (rule.errorRate) results.push(check(`${name} error rate`, ep?.errorRate ?? 0, rule.errorRate, asPercent));
       if (rule.requests) results.push(check(`${name} requests`, ep?.attempts ?? 0, rule.requests, asCount));
       if (rule.status) results.push(check(`${name} status ${rule.status.code}`, ep?.statusCodes[String(rule.status.code)] ?? 0, rule.status, asCount));
+    } else if ('verified' in rule) {
+      results.push(...checkVerified(rule, figures.verified?.[rule.verified]));
     } else {
       results.push(check('error rate', figures.errorRate, rule.errorRate, asPercent));
     }
   }
+  return results;
+}
+
+type VerifiedRule = Extract<Expectation, { verified: string }>;
+
+function checkVerified(rule: VerifiedRule, value: unknown): ExpectationResult[] {
+  const name = `verified ${rule.verified}`;
+  const results: ExpectationResult[] = [];
+  if (rule.equals !== undefined) {
+    results.push({ rule: name, ok: value === rule.equals, expected: `= ${JSON.stringify(rule.equals)}`, actual: JSON.stringify(value) ?? 'missing' });
+  }
+  const numeric: Cmp = { below: rule.below, atMost: rule.atMost, atLeast: rule.atLeast, above: rule.above };
+  if (Object.values(numeric).some((v) => v !== undefined)) {
+    results.push(typeof value === 'number' ? check(name, value, numeric, asCount) : { rule: name, ok: false, expected: 'a number', actual: JSON.stringify(value) ?? 'missing' });
+  }
+  const list = Array.isArray(value) ? (value as unknown[]) : undefined;
+  const notList = (label: string): ExpectationResult => ({ rule: `${name} ${label}`, ok: false, expected: 'a list', actual: JSON.stringify(value) ?? 'missing' });
+  if (rule.count) results.push(list ? check(`${name} count`, list.length, rule.count, asCount) : notList('count'));
+  if (rule.distinct) results.push(list ? check(`${name} distinct`, new Set(list.map((v) => JSON.stringify(v))).size, rule.distinct, asCount) : notList('distinct'));
   return results;
 }

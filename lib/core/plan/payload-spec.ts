@@ -61,9 +61,12 @@ export function isGeneratorShape(spec: object): boolean {
   return keys.length >= 1 && Object.hasOwn(GENERATOR_FORMS, keys[0]!) && keys.every((k) => Object.hasOwn(GENERATOR_FORMS, k) || k === 'weights');
 }
 
-/** `PayloadsSchema`: how many lifecycles, and the fields of each payload. */
+/**
+ * `PayloadsSchema`: the fields of each payload and, for models that run a fixed set (`batches`), how
+ * many. Open-ended models (`rate`, `vus`) number their lifecycles and build payload *n* on demand.
+ */
 export const PayloadsSchema = z.strictObject({
-  count: z.int().min(1),
+  count: z.int().min(1).optional(),
   fields: z.record(z.string(), FieldSpecSchema).default({}),
   /** Field used as the lifecycle's human key in reports and events (default: `#index`). */
   key: z.string().optional(),

@@ -69,8 +69,47 @@ export const BatchesLoadSchema = z.strictObject({
   itemJitter: z.number().min(0).max(1).default(0),
 });
 
-/** `LoadSchema`: how lifecycles are started. More models arrive with later workloads. */
-export const LoadSchema = z.discriminatedUnion('model', [BatchesLoadSchema]);
+/**
+ * `RateLoadSchema`: an open arrival rate. `rate` lifecycles per second in total, split exactly across
+ * `workers` (100 over 3 = [34, 33, 33]); each worker starts after a seeded jitter below its interval.
+ * A start whose worker already has `maxInFlight` lifecycles running is dropped and counted, never
+ * delayed, and latency is measured from each start's intended time.
+ */
+export const RateLoadSchema = z.strictObject({
+  model: z.literal('rate'),
+  rate: z.number().positive(),
+  workers: z.int().min(1).max(10_000).default(1),
+  duration: DurationSchema,
+  /** Lifecycles in flight allowed per run (shared out across workers); starts beyond it are dropped. */
+  maxInFlight: z.int().min(1).default(1000),
+  /** Stagger each worker's first start by a seeded fraction of its interval (the seed's jitter). */
+  startJitter: z.boolean().default(true),
+});
+
+/** `VusLoadSchema`: closed model. `vus` virtual users each loop the lifecycle until the duration ends. */
+export const VusLoadSchema = z.strictObject({
+  model: z.literal('vus'),
+  vus: z.int().min(1),
+  duration: DurationSchema,
+  /** How many units the users are cut into (one per worker; local runs use 1). */
+  workers: z.int().min(1).default(1),
+});
+
+/**
+ * `BurstLoadSchema`: `count` lifecycles released at one instant. Every slice waits for the same absolute
+ * start time (as Lambda workers will), and the report gives the measured start skew.
+ */
+export const BurstLoadSchema = z.strictObject({
+  model: z.literal('burst'),
+  count: z.int().min(1),
+  /** Units the burst is cut into (on AWS: one per Lambda, from many source IPs). */
+  slices: z.int().min(1).default(1),
+  /** Time from the end of setup to the common start, so every slice is ready and waiting. */
+  startDelay: DurationSchema.default(500),
+});
+
+/** `LoadSchema`: how lifecycles are started. */
+export const LoadSchema = z.discriminatedUnion('model', [BatchesLoadSchema, RateLoadSchema, VusLoadSchema, BurstLoadSchema]);
 export type LoadSpec = z.output<typeof LoadSchema>;
 
 /** Hard caps, checked at validation and enforced again while running. */
@@ -78,6 +117,7 @@ export const LimitsSchema = z.strictObject({
   maxRequests: z.int().min(1).default(1_000_000),
   maxDuration: DurationSchema.default(3_600_000),
   maxConcurrency: z.int().min(1).default(1000),
+  maxRps: z.number().positive().default(10_000),
 });
 
 /** `EntitySchema` names what lifecycles create on the target and which states end it. */
@@ -92,9 +132,13 @@ export const PlanSchema = z.strictObject({
   name: z.string().min(1),
   seed: z.int().default(1),
   target: TargetSchema,
-  payloads: PayloadsSchema,
+  payloads: PayloadsSchema.default({ fields: {} }),
   requests: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'request names are letters, digits, - and _'), RequestSchema),
+  /** Steps run once before the load (e.g. create the coupon); a failure fails the run before any load. */
+  setup: StepListSchema.default([]),
   lifecycle: StepListSchema.min(1),
+  /** Steps run once after the load; what they capture can be checked by `expect: [{ verified: ... }]`. */
+  verify: StepListSchema.default([]),
   load: LoadSchema,
   entity: EntitySchema.optional(),
   limits: LimitsSchema.default(LimitsSchema.parse({})),

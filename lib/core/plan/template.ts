@@ -1,4 +1,5 @@
 import { LoadfleetError } from '../errors.ts';
+import { Rng, uuidFrom } from '../rng.ts';
 import { compilePath } from './path.ts';
 
 /**
@@ -11,6 +12,8 @@ export interface TemplateContext {
   readonly index: number;
   readonly runId: string;
   readonly now: number;
+  /** The lifecycle's generator, for `{{uuid}}` (deterministic per seed). */
+  readonly rng?: Rng;
 }
 
 /** A compiled template expression: returns the raw value (string, number, object...). */
@@ -31,7 +34,8 @@ export class TemplateError extends LoadfleetError {
 
 /**
  * Compiles one `{{ expression }}`. Expressions: `payload`, `payload.a.b`, `vars.x` (or a bare
- * captured name `x`), `index` (0-based), `seq` (1-based), `run.id`, `now` (ISO time), `now.ms`.
+ * captured name `x`), `index` (0-based), `seq` (1-based), `run.id`, `now` (ISO time), `now.ms`, and
+ * `uuid` (a fresh id per use, drawn from the lifecycle's seeded generator).
  * A `:0N` suffix zero-pads a number, e.g. `{{seq:06}}` -> `000042`.
  */
 export function compileExpression(source: string): Resolver {
@@ -58,6 +62,8 @@ function compileBase(expr: string): Resolver {
       return (ctx) => Math.round(ctx.now);
     case 'payload':
       return (ctx) => ctx.payload;
+    case 'uuid':
+      return (ctx) => uuidFrom(ctx.rng ?? Rng.derive(0, 'uuid', ctx.index));
   }
   if (expr.startsWith('payload.')) {
     const get = compilePath(expr.slice('payload.'.length));
@@ -74,7 +80,7 @@ export function referencedVars(text: string): string[] {
   const names: string[] = [];
   for (const match of text.matchAll(EXPR_RE)) {
     const expr = (match[1] as string).split(':', 1)[0]!.trim();
-    if (['index', 'seq', 'run.id', 'now', 'now.ms', 'payload'].includes(expr) || expr.startsWith('payload.')) continue;
+    if (['index', 'seq', 'run.id', 'now', 'now.ms', 'payload', 'uuid'].includes(expr) || expr.startsWith('payload.')) continue;
     names.push((expr.startsWith('vars.') ? expr.slice(5) : expr).split(/[.[]/, 1)[0]!);
   }
   return names;

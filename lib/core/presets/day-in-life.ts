@@ -139,6 +139,8 @@ export function compileDayInLife(config: DayInLifeConfig): Plan {
       cancel: { method: 'POST', path: '/cancel', headers: {}, body: orderBody, capture: {}, state: 'cancelled' },
       end: { method: 'POST', path: '/end', headers: {}, body: orderBody, capture: {}, state: 'ended' },
     },
+    setup: [],
+    verify: [],
     lifecycle: [
       { request: 'create' },
       { cleanup: [jittered(iv.beforeCancel), settle('cancel', 'Cancelled', cleanup.cancelTimeout)] },
@@ -161,7 +163,7 @@ export function compileDayInLife(config: DayInLifeConfig): Plan {
     ],
     load: { model: 'batches', batchSize: sim.batchSize, parallel: sim.parallelBatches, groupBy: 'payload.type', itemInterval: iv.betweenCreates, itemJitter: iv.jitter },
     entity: { name: 'order', terminal: ['cancelled', 'ended'] },
-    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000 },
+    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000, maxRps: 10_000 },
     expect: config.expect ?? [
       { lifecycles: 'nonTerminal', equals: 0 },
       { state: 'activated', equals: sim.activatedCount },

@@ -69,6 +69,12 @@ export function mergeUnitResults(results: readonly UnitResult[]): UnitResult {
     }
     merged.nonTerminalCount += result.nonTerminalCount;
     merged.batches.count += result.batches.count;
+    if (result.starts) {
+      const s = merged.starts;
+      merged.starts = s
+        ? { count: s.count + result.starts.count, firstAt: Math.min(s.firstAt, result.starts.firstAt), lastAt: Math.max(s.lastAt, result.starts.lastAt) }
+        : { ...result.starts };
+    }
     batchHistograms.push(result.batches.histogram);
   }
 

@@ -46,6 +46,8 @@ export class Recorder {
   private readonly batchHistogram = newLatencyHistogram();
 
   /** @param startedAt epoch ms when the unit started (from the `Clock` port). */
+  private starts: { count: number; firstAt: number; lastAt: number } | undefined;
+
   constructor(private readonly startedAt: number) {}
 
   /** Records one HTTP attempt: counts, status code, error kind, retry flag and latency. */
@@ -89,6 +91,16 @@ export class Recorder {
   }
 
   /** Records the duration of one batch (a unit body), in milliseconds. */
+  /** Records the actual send time of a lifecycle that had an intended start (for start skew). */
+  recordStart(at: number): void {
+    if (!this.starts) this.starts = { count: 1, firstAt: at, lastAt: at };
+    else {
+      this.starts.count++;
+      if (at < this.starts.firstAt) this.starts.firstAt = at;
+      if (at > this.starts.lastAt) this.starts.lastAt = at;
+    }
+  }
+
   recordBatch(durationMs: number): void {
     this.batchCount++;
     this.batchHistogram.recordValue(toMicros(durationMs));
@@ -131,6 +143,7 @@ export class Recorder {
       nonTerminal: this.nonTerminal.map((entry) => ({ ...entry })),
       nonTerminalCount: this.nonTerminalCount,
       batches: { count: this.batchCount, histogram: encodeHistogram(this.batchHistogram) },
+      ...(this.starts ? { starts: { ...this.starts } } : {}),
     };
   }
 

@@ -55,6 +55,7 @@ export const UnitResultSchema: z.ZodType<UnitResult> = z
     nonTerminal: z.array(NonTerminalEntrySchema).max(NON_TERMINAL_LIST_CAP),
     nonTerminalCount: Count,
     batches: z.strictObject({ count: Count, histogram: HistogramSchema }),
+    starts: z.strictObject({ count: Count, firstAt: z.number(), lastAt: z.number() }).optional(),
   })
   .superRefine((result, ctx) => {
     if (result.endedAt < result.startedAt) {

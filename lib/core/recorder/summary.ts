@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { ErrorKind } from '../errors.ts';
-import { decodeHistogram } from './histogram.ts';
+import { decodeHistogram, mergeHistograms } from './histogram.ts';
 import type { UnitResult } from './types.ts';
 
 /** Latency (or duration) distribution in milliseconds, read from an HDR histogram. */
@@ -39,6 +39,8 @@ export interface ResultSummary {
     errorRate: number;
     /** Requests per second over the result's time span (0 when the span is empty). */
     rps: number;
+    /** Latency over every endpoint, from the merged histograms (never averaged). */
+    latencyMs: DistributionMs;
   };
   lifecycles: { completed: number; failed: number; dropped: number; reasons: Record<string, number> };
   /** How many times each entity state was entered, from the `to` side of every transition. */
@@ -83,7 +85,10 @@ export function summarizeResult(result: UnitResult): ResultSummary {
   const spanSeconds = (result.endedAt - result.startedAt) / 1000;
   return {
     endpoints,
-    totals: { requests, errors, errorRate: ratio(errors, requests), rps: spanSeconds > 0 ? requests / spanSeconds : 0 },
+    totals: {
+      requests, errors, errorRate: ratio(errors, requests), rps: spanSeconds > 0 ? requests / spanSeconds : 0,
+      latencyMs: distributionMs(mergeHistograms(Object.values(result.endpoints).map((e) => e.histogram))),
+    },
     lifecycles: { ...result.lifecycles, reasons: { ...result.lifecycles.reasons } },
     states,
     batches: { count: result.batches.count, durationMs: distributionMs(decodeHistogram(result.batches.histogram)) },

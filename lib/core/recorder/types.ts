@@ -74,6 +74,11 @@ export interface UnitResult {
   nonTerminalCount: number;
   /** Batch (unit body) durations: count and an encoded histogram in microseconds. */
   batches: { count: number; histogram: string };
+  /**
+   * Actual send times of lifecycles that had an intended start (open-model and burst starts): the
+   * earliest and latest, so a burst's start skew (last - first) survives merging. Absent when none.
+   */
+  starts?: { count: number; firstAt: number; lastAt: number };
 }
 
 /** How many non-terminal lifecycles a result lists by name (the count stays exact beyond it). */

@@ -49,6 +49,10 @@ export interface RunReport {
   endpoints: Record<string, EndpointSummary>;
   totals: ResultSummary['totals'];
   batches: { count: number; durationMs: DistributionMs };
+  /** Lifecycles with an intended start (open rate, burst): how many, and the spread of their actual send times. */
+  starts?: { count: number; skewMs: number };
+  /** Values captured by the plan's `verify` steps (read back from the target after the load). */
+  verified?: Record<string, unknown>;
   expectations: ExpectationResult[];
   notes: string[];
 }
@@ -58,8 +62,9 @@ export interface RunReportInput {
   runId: string;
   plan: RunReportPlan;
   status: RunStatus;
-  /** How many lifecycles the plan asked for. */
-  planned: number;
+  /** How many lifecycles the plan asked for; undefined for open-ended models (then: as many as started). */
+  planned: number | undefined;
+  verified?: Record<string, unknown>;
   /** The merged result of every unit. */
   result: UnitResult;
   expectations: ExpectationResult[];
@@ -80,6 +85,7 @@ export function buildRunReport(input: RunReportInput): RunReport {
   const { completed, failed, dropped, reasons } = summary.lifecycles;
   const plan: RunReportPlan = { name: input.plan.name, kind: input.plan.kind };
   if (input.plan.entity !== undefined) plan.entity = input.plan.entity;
+  const planned = input.planned ?? completed + failed + dropped;
   return {
     version: 1,
     runId: input.runId,
@@ -88,13 +94,15 @@ export function buildRunReport(input: RunReportInput): RunReport {
     startedAt: new Date(result.startedAt).toISOString(),
     endedAt: new Date(result.endedAt).toISOString(),
     durationMs: result.endedAt - result.startedAt,
-    lifecycles: { planned: input.planned, completed, failed, dropped, inProgress: input.planned - (completed + failed + dropped), reasons },
+    lifecycles: { planned, completed, failed, dropped, inProgress: planned - (completed + failed + dropped), reasons },
     states: summary.states,
     transitions: { ...result.transitions },
     nonTerminal: { count: result.nonTerminalCount, entries: result.nonTerminal.map((entry) => ({ ...entry })) },
     endpoints: summary.endpoints,
     totals: summary.totals,
     batches: summary.batches,
+    ...(result.starts ? { starts: { count: result.starts.count, skewMs: result.starts.lastAt - result.starts.firstAt } } : {}),
+    ...(input.verified ? { verified: structuredClone(input.verified) } : {}),
     expectations: input.expectations.map(({ rule, ok, expected, actual }) => ({ rule, ok, expected, actual })),
     notes: [...(input.notes ?? [])],
   };

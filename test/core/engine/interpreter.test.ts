@@ -63,7 +63,7 @@ describe('Function: runLifecycle', () => {
       const status = await run(h);
 
       // Assess: polls at 5s, +1s, +2s, +3s (4s capped at maxEvery); activate 2s later; end 60s after that
-      expect(status).toEqual({ done: true });
+      expect(status).toMatchObject({ done: true, failure: undefined });
       expect(h.http.timeline()).toEqual([
         'POST /orders @0',
         'GET /details?orderId=o-1 @5000',

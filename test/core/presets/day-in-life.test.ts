@@ -48,10 +48,10 @@ function setup(): { h: Harness; units: BatchUnit[] } {
   const { plan } = loadPlan(CONFIG, 'config.yaml', {});
   const h = engineHarness(plan, { deferCleanup: true });
   scriptTarget(h);
-  return { h, units: planUnits(plan, 'run-1', h.compiled.payloads) as BatchUnit[] };
+  return { h, units: planUnits(plan, 'run-1', h.compiled.payloads, 0).units as BatchUnit[] };
 }
 
-const pacing = (h: Harness) => ({ itemIntervalMs: h.plan.load.itemInterval, itemJitter: h.plan.load.itemJitter });
+const pacing = (h: Harness) => (h.plan.load.model === 'batches' ? { itemIntervalMs: h.plan.load.itemInterval, itemJitter: h.plan.load.itemJitter } : { itemIntervalMs: 0, itemJitter: 0 });
 
 describe('Function: compileDayInLife (run through the engine)', () => {
   it('plans homogeneous batches: 3 activate orders in 2 batches, 1 accepted in 1', () => {
