@@ -22,14 +22,28 @@ export async function demoCommand(workload: string, opts: RunCommandOptions, log
     if (!opts.quiet) log(`demo target listening on ${target.url}`);
     const result = await runCommand(file, { ...opts, baseUrl: target.url }, log);
     const stats = target.stats();
-    if (!opts.quiet && result.report) {
-      const o = stats.orders;
-      process.stdout.write(
-        `target ground truth: orders ${o.total} (${Object.entries(o.byState).map(([s, n]) => `${s} ${n}`).join(', ')}), non-terminal ${o.nonTerminal}\n`,
-      );
-    }
+    if (!opts.quiet && result.report) process.stdout.write(`target ground truth: ${groundTruth(workload, stats)}\n`);
     return { ...result, stats };
   } finally {
     await target.close();
   }
 }
+
+/** The target's own counters for a workload, in one line, to read beside the report. */
+export function groundTruth(workload: string, stats: TargetStats): string {
+  const section = WORKLOAD_STATS[workload] ?? 'orders';
+  if (section === 'orders') {
+    const o = stats.orders;
+    return `orders ${o.total} (${Object.entries(o.byState).map(([s, n]) => `${s} ${n}`).join(', ')}), non-terminal ${o.nonTerminal}`;
+  }
+  return `${section} ${JSON.stringify((stats as unknown as Record<string, unknown>)[section])}`;
+}
+
+/** Which /_stats section holds each example workload's ground truth. */
+const WORKLOAD_STATS: Readonly<Record<string, string>> = {
+  'day-in-life': 'orders',
+  purchaser: 'purchases',
+  webhooks: 'webhooks',
+  'flash-sale': 'coupons',
+  phased: 'shop',
+};

@@ -60,6 +60,13 @@ export function renderSummary(report: RunReport, options: RenderOptions = {}): s
   if (report.batches.count > 0) {
     lines.push('', `Batches       ${report.batches.count}, duration ${distribution(report.batches.durationMs)}`);
   }
+  if (report.starts && report.starts.count > 0) {
+    lines.push('', `Starts        ${report.starts.count} with an intended start; send skew (last - first) ${ms(report.starts.skewMs)} ms`);
+  }
+  if (report.verified && Object.keys(report.verified).length > 0) {
+    lines.push('', 'Verified      (read back from the target after the load)');
+    for (const [name, value] of Object.entries(report.verified)) lines.push(`  ${name} = ${truncate(JSON.stringify(value) ?? 'undefined', 100)}`);
+  }
 
   if (report.expectations.length > 0) {
     const passed = report.expectations.filter((e) => e.ok).length;
@@ -94,7 +101,8 @@ function endpointTable(report: RunReport): string[] {
   const { totals } = report;
   const ok = Object.values(report.endpoints).reduce((sum, e) => sum + e.ok, 0);
   const retries = Object.values(report.endpoints).reduce((sum, e) => sum + e.retries, 0);
-  const total = ['Total', String(totals.requests), String(ok), percent(totals.errorRate), String(retries), '', '', ''];
+  const all = totals.latencyMs;
+  const total = ['Total', String(totals.requests), String(ok), percent(totals.errorRate), String(retries), ms(all.p50), ms(all.p95), ms(all.p99)];
   const table = [header, ...rows, total];
   const widths = header.map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
   const format = (row: string[]): string =>
@@ -150,4 +158,8 @@ function percent(rate: number): string {
 
 function pad(text: string, width: number): string {
   return text.padEnd(width);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
