@@ -15,7 +15,7 @@ export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: bool
   const startedAt = performance.now();
   if (opts.tty) {
     const bar = new cliProgress.SingleBar(
-      { format: 'lifecycles done {bar} {value}/{total} | started {started} | batches {units} | requests {requests} | errors {errors} | {elapsed}s', hideCursor: true, clearOnComplete: false },
+      { format: 'lifecycles done {bar} {value}/{total} | started {started} | units {units} | requests {requests} | errors {errors} | {elapsed}s', hideCursor: true, clearOnComplete: false },
       cliProgress.Presets.shades_classic,
     );
     bar.start(progress.planned, 0, payload(progress, startedAt));
@@ -31,7 +31,7 @@ export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: bool
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timer = setInterval(() => {
     const p = payload(progress, startedAt);
-    write(`[${p.elapsed}s] lifecycles done ${progress.lifecycles}/${progress.planned}  started ${progress.started}  batches ${p.units}  requests ${p.requests}  errors ${p.errors}`);
+    write(`[${p.elapsed}s] lifecycles done ${progress.lifecycles}/${progress.planned}  started ${progress.started}  units ${p.units}  requests ${p.requests}  errors ${p.errors}`);
   }, opts.everyMs ?? 5000);
   return { stop: () => clearInterval(timer) };
 }

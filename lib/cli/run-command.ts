@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { CsvEventSink } from '../adapters/local/csv-event-sink.ts';
 import { systemClock } from '../adapters/local/system-clock.ts';
 import { UndiciHttpClient } from '../adapters/http/undici-client.ts';
+import { formatDuration } from '../core/duration.ts';
 import { LoadfleetError } from '../core/errors.ts';
+import type { Plan } from '../core/plan/schema.ts';
 import { loadPlan, type LoadedPlan } from '../core/plan/load.ts';
 import { redact } from '../core/plan/source.ts';
 import type { RunReport } from '../core/report/model.ts';
@@ -80,7 +82,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
   }
   const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
   const signals = installStopSignals(log);
-  if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${plan.payloads.count} lifecycles against ${plan.target.baseUrl}`);
+  if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${plan.target.baseUrl}`);
   let display = { stop: (): void => undefined };
   try {
     const { report } = await runLocal({
@@ -106,4 +108,21 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
 export function newRunId(at = new Date()): string {
   const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `run-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/** One line on what a plan's load model will do, for the run's first log line. */
+export function describeLoad(plan: Plan): string {
+  const load = plan.load;
+  switch (load.model) {
+    case 'batches':
+      return `${plan.payloads.count ?? 0} lifecycles in batches of ${load.batchSize}, ${load.parallel} at a time`;
+    case 'rate':
+      return `${load.rate}/s over ${load.workers} worker(s) for ${formatDuration(load.duration)}`;
+    case 'vus':
+      return `${load.vus} virtual users for ${formatDuration(load.duration)}`;
+    case 'burst':
+      return `a burst of ${load.count} lifecycles`;
+    case 'phases':
+      return `${load.phases.length} phases (${load.phases.map((p) => `${p.name}: ${p.users} users, ${formatDuration(p.duration)}`).join('; ')})`;
+  }
 }

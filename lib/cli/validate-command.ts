@@ -1,5 +1,5 @@
 import { EXIT } from './exit-codes.ts';
-import { readPlan } from './run-command.ts';
+import { describeLoad, readPlan } from './run-command.ts';
 
 /** `loadfleet validate PLAN`: reports every problem with file:line:col and key path; exit 2 if any. */
 export async function validateCommand(file: string, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
@@ -7,8 +7,8 @@ export async function validateCommand(file: string, log: (line: string) => void 
   if (!loaded) return EXIT.invalidInput;
   const { plan } = loaded;
   process.stdout.write(
-    `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${plan.payloads.count} lifecycles, ${Object.keys(plan.requests).length} requests, ` +
-      `load ${plan.load.model}, ${plan.expect.length} expectations\n`,
+    `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${describeLoad(plan)}, ${Object.keys(plan.requests).length} requests, ` +
+      `${plan.expect.length} expectations\n`,
   );
   return EXIT.ok;
 }

@@ -56,6 +56,13 @@ export function planUnits(plan: Plan, runId: string, payloads: PayloadSource, st
       }));
       return { units, planned: undefined, parallel: units.length };
     }
+    case 'phases': {
+      const totalUsers = Math.max(1, ...load.phases.map((p) => p.users));
+      const units: Unit[] = contiguous(totalUsers, load.workers).map(([firstUser, users], i) => ({
+        kind: 'phases', runId, unitId: unitId('p', i), firstUser, users, totalUsers, startAt,
+      }));
+      return { units, planned: undefined, parallel: units.length };
+    }
     case 'burst': {
       const at = startAt + load.startDelay;
       const units: Unit[] = contiguous(load.count, load.slices).map(([firstIndex, count], i) => ({

@@ -52,6 +52,16 @@ export const UnitSchema = z.discriminatedUnion('kind', [
     startAt: z.number(),
   }),
   z.strictObject({
+    kind: z.literal('phases'),
+    runId: z.string().min(1),
+    unitId: z.string().min(1),
+    /** Users firstUser .. firstUser + users - 1 of totalUsers; the phases themselves come from the plan. */
+    firstUser: z.int().min(0),
+    users: z.int().min(1),
+    totalUsers: z.int().min(1),
+    startAt: z.number(),
+  }),
+  z.strictObject({
     kind: z.literal('resume'),
     runId: z.string().min(1),
     unitId: z.string().min(1),
@@ -63,3 +73,4 @@ export type BatchUnit = Extract<Unit, { kind: 'batch' }>;
 export type RateUnit = Extract<Unit, { kind: 'rate' }>;
 export type VusUnit = Extract<Unit, { kind: 'vus' }>;
 export type BurstUnit = Extract<Unit, { kind: 'burst' }>;
+export type PhasesUnit = Extract<Unit, { kind: 'phases' }>;

@@ -60,6 +60,7 @@ export function renderSummary(report: RunReport, options: RenderOptions = {}): s
   if (report.batches.count > 0) {
     lines.push('', `Batches       ${report.batches.count}, duration ${distribution(report.batches.durationMs)}`);
   }
+  if (report.phases && report.phases.length > 0) lines.push('', ...phaseTable(report.phases));
   if (report.starts && report.starts.count > 0) {
     lines.push('', `Starts        ${report.starts.count} with an intended start; send skew (last - first) ${ms(report.starts.skewMs)} ms`);
   }
@@ -162,4 +163,22 @@ function pad(text: string, width: number): string {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+/** Phases side by side: one column per phase, so before/after is visible at a glance. */
+function phaseTable(phases: NonNullable<RunReport['phases']>): string[] {
+  const tasks = [...new Set(phases.flatMap((p) => Object.keys(p.tasks)))].sort();
+  const rows: string[][] = [
+    ['Phase', ...phases.map((p) => p.name)],
+    ['duration', ...phases.map((p) => `${(p.durationMs / 1000).toFixed(1)}s`)],
+    ['requests', ...phases.map((p) => String(p.requests))],
+    ['rate /s', ...phases.map((p) => p.rps.toFixed(1))],
+    ['errors', ...phases.map((p) => percent(p.errorRate))],
+    ['p50 ms', ...phases.map((p) => ms(p.latencyMs.p50))],
+    ['p95 ms', ...phases.map((p) => ms(p.latencyMs.p95))],
+    ['p99 ms', ...phases.map((p) => ms(p.latencyMs.p99))],
+    ...tasks.map((task) => [`mix ${task}`, ...phases.map((p) => `${((p.tasks[task]?.share ?? 0) * 100).toFixed(1)}%`)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? pad(cell, widths[0] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ').trimEnd());
 }

@@ -1,6 +1,7 @@
 import { compilePlan, type CompiledPlan } from '../core/engine/compile-plan.ts';
 import { RequestExecutor } from '../core/engine/request-executor.ts';
 import { RunGuard } from '../core/engine/run-guard.ts';
+import { TracePropagation } from '../core/engine/trace-headers.ts';
 import { evaluateExpectations } from '../core/plan/expectations.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { planUnits } from '../core/planner.ts';
@@ -64,12 +65,13 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   if (opts.stop.aborted) onStop();
   opts.stop.addEventListener('abort', onStop, { once: true });
 
-  const { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, startedAt + START_LEAD_MS);
+  let { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, startedAt + START_LEAD_MS);
   const progress: LiveProgress = { planned: planned ?? 0, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
-  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress });
-  const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress };
+  const propagation = plan.target.propagation ? new TracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
+  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation });
+  const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = [];
   let verified: Record<string, unknown> | undefined;
@@ -81,6 +83,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
     recordDropped(Array.from({ length: planned ?? 0 }, (_, i) => i), lifecycleEnv(runtime, 'load', recorder), 'setup failed');
     await store.saveUnitResult(opts.runId, 'load', recorder.result(clock.now()));
   } else {
+    // Absolute start times count from the end of setup, so a slow setup never eats into a burst's delay.
+    if (compiled.setup) ({ units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, clock.now() + START_LEAD_MS));
     await drive(units, parallel, runtime, progress);
     if (compiled.verify) {
       const outcome = await runSystemSteps('verify', compiled.verify, runtime);
@@ -131,6 +135,7 @@ function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitR
   const draft = buildRunReport({
     runId: opts.runId, plan: { name: plan.name, kind: opts.kind, entity: plan.entity?.name }, status: 'completed',
     planned: extras.planned, result, expectations: [], verified: extras.verified,
+    phases: plan.load.model === 'phases' ? plan.load.phases.map((p) => ({ name: p.name, durationMs: p.duration })) : undefined,
   });
   const expectations = evaluateExpectations(plan.expect, {
     lifecycles: { ...draft.lifecycles, nonTerminal: draft.nonTerminal.count },

@@ -2,9 +2,11 @@ import type { CompiledPlan } from '../core/engine/compile-plan.ts';
 import type { Cursor } from '../core/engine/cursor.ts';
 import { runLifecycle, startCursor, type LifecycleEnv } from '../core/engine/interpreter.ts';
 import type { Program } from '../core/engine/program.ts';
+import type { TracePropagation } from '../core/engine/trace-headers.ts';
 import type { ProgressCounters, RequestExecutor } from '../core/engine/request-executor.ts';
 import { runBatch, runCursors } from '../core/load/batches.ts';
 import { runBurst, runRate, runVus } from '../core/load/open-models.ts';
+import { runPhases } from '../core/load/phases.ts';
 import type { Clock, EventSink, RunStore } from '../core/ports.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
 import type { UnitResult } from '../core/recorder/types.ts';
@@ -23,6 +25,8 @@ export interface UnitRuntime {
   /** Hard stop: abandon everything. */
   readonly kill: AbortSignal;
   readonly progress?: ProgressCounters & { lifecycles: number; started: number };
+  /** Trace-context propagation, when the plan asks for it. */
+  readonly propagation?: TracePropagation | undefined;
 }
 
 /** The result of running (or skipping) a unit. */
@@ -40,7 +44,7 @@ export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder
   return {
     program, payloads: compiled.payloads, runId: rt.runId, unitId, seed: compiled.plan.seed, clock: rt.clock,
     executor: rt.executor, recorder, events: rt.events, terminal: compiled.terminal, stop: rt.stop, kill: rt.kill,
-    progress: rt.progress, deferCleanup: false,
+    progress: rt.progress, deferCleanup: false, propagation: rt.propagation,
   };
 }
 
@@ -69,6 +73,11 @@ export async function runUnit(unit: Unit, rt: UnitRuntime): Promise<UnitOutcome>
     case 'burst':
       parked = await runBurst(unit, env);
       break;
+    case 'phases': {
+      const load = rt.compiled.plan.load;
+      if (load.model === 'phases') await runPhases(unit, env, load, rt.compiled.tasks);
+      break;
+    }
     case 'resume':
       parked = await runCursors(unit.cursors, env);
       break;

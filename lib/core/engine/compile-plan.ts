@@ -13,6 +13,8 @@ export interface CompiledPlan {
   readonly program: Program;
   /** The plan's setup and verify steps, compiled; undefined when the plan has none. */
   readonly setup: Program | undefined;
+  /** Named task programs (`phases` model). */
+  readonly tasks: ReadonlyMap<string, Program>;
   readonly verify: Program | undefined;
   readonly payloads: PayloadSource;
   readonly terminal: ReadonlySet<string> | undefined;
@@ -26,6 +28,7 @@ export function compilePlan(plan: Plan): CompiledPlan {
     requests,
     program: compileProgram(plan.lifecycle, requests),
     setup: plan.setup.length > 0 ? compileProgram(plan.setup, requests) : undefined,
+    tasks: new Map(Object.entries(plan.tasks).map(([name, steps]) => [name, compileProgram(steps, requests)])),
     verify: plan.verify.length > 0 ? compileProgram(plan.verify, requests) : undefined,
     payloads: new PayloadSource(plan.payloads, plan.seed),
     terminal: plan.entity ? new Set(plan.entity.terminal) : undefined,

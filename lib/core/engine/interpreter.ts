@@ -6,6 +6,7 @@ import type { TemplateContext } from '../plan/template.ts';
 import type { Cursor } from './cursor.ts';
 import type { Instr, Program } from './program.ts';
 import type { RequestExecutor, RequestOutcome } from './request-executor.ts';
+import type { TracePropagation } from './trace-headers.ts';
 
 /** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
 export interface LifecycleEnv {
@@ -29,6 +30,10 @@ export interface LifecycleEnv {
    * inline, so the caller can run the cleanup off the batch's sequential path (or later, elsewhere).
    */
   readonly deferCleanup: boolean;
+  /** Gives each lifecycle its trace when the plan propagates trace context. */
+  readonly propagation?: TracePropagation | undefined;
+  /** The load phase this lifecycle runs in (`phases` model), for per-phase figures. */
+  readonly phase?: string | undefined;
   /** A setup or verify run: its requests are recorded, its outcome is not a lifecycle of the load. */
   readonly system?: boolean;
   /** Live counters for progress displays: lifecycles started, and finished (cleanup included). */
@@ -54,7 +59,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
   const rng = Rng.fromState(cursor.rng);
   const payload = env.payloads.get(cursor.index);
   const key = env.payloads.keyOf(cursor.index, payload);
-  const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder };
+  const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder, phase: env.phase, trace: env.propagation?.traceFor(cursor.index) };
   const ctx = (): TemplateContext => ({ payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now(), rng });
   const snapshot = (): Cursor => ({ ...cursor, rng: rng.state() });
 

@@ -9,6 +9,7 @@ import { isRetryable } from '../resilience/retryable.ts';
 import { TokenBucket } from '../resilience/token-bucket.ts';
 import type { CompiledRequest } from './compiled-request.ts';
 import type { RunGuard } from './run-guard.ts';
+import type { LifecycleTrace, TracePropagation } from './trace-headers.ts';
 
 /** The result of one logical request (after any retries). */
 export type RequestOutcome =
@@ -21,6 +22,10 @@ export interface Requester {
   readonly index: number;
   readonly key: string;
   readonly recorder: Recorder;
+  /** The load phase, for per-phase figures. */
+  readonly phase?: string | undefined;
+  /** The lifecycle's trace, when the plan propagates trace context. */
+  readonly trace?: LifecycleTrace | undefined;
 }
 
 /** Options for one `execute` call. */
@@ -49,6 +54,8 @@ export interface RequestExecutorDeps {
   readonly guard: RunGuard;
   readonly breaker: { readonly failureThreshold: number; readonly cooldown: number } | false;
   readonly progress?: ProgressCounters;
+  /** Stamps traceparent/baggage headers when the plan asks for it. */
+  readonly propagation?: TracePropagation | undefined;
 }
 
 /**
@@ -71,13 +78,13 @@ export class RequestExecutor {
     for (;;) {
       attempt++;
       const startedAt = attempt === 1 && opts.intendedStart !== undefined ? opts.intendedStart : clock.now();
-      const outcome = await this.attempt(req, ctx, opts);
+      const outcome = await this.attempt(req, ctx, opts, who);
       const latencyMs = clock.now() - startedAt;
       if (outcome.errorKind === 'aborted' && outcome.status === undefined && !outcome.sent) {
         // Never sent (stopped, or budget spent): not an attempt, not recorded.
         return { ok: false, errorKind: 'aborted', message: outcome.message ?? 'stopped' };
       }
-      recorder.recordAttempt({ endpoint: req.name, latencyMs, status: outcome.status, errorKind: outcome.errorKind, retry: attempt > 1 });
+      recorder.recordAttempt({ endpoint: req.name, latencyMs, status: outcome.status, errorKind: outcome.errorKind, retry: attempt > 1, phase: who.phase });
       events.write({
         at: clock.now(), unitId: who.unitId, index: who.index, key: who.key, type: 'request', request: req.name, attempt,
         status: outcome.status, latencyMs: Math.round(latencyMs * 1000) / 1000, errorKind: outcome.errorKind,
@@ -99,7 +106,7 @@ export class RequestExecutor {
     }
   }
 
-  private async attempt(req: CompiledRequest, ctx: TemplateContext, opts: ExecuteOptions): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
+  private async attempt(req: CompiledRequest, ctx: TemplateContext, opts: ExecuteOptions, who: Requester): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
     const { clock, http, guard } = this.deps;
     const limiter = this.limiterFor(req);
     if (limiter) {
@@ -116,6 +123,7 @@ export class RequestExecutor {
 
     const headers: Record<string, string> = {};
     for (const [name, render] of req.headers) headers[name] = render(ctx);
+    if (who.trace && this.deps.propagation) this.deps.propagation.inject(headers, who.trace);
     let status: number;
     let text: string;
     const slot = guard.acquire();

@@ -61,12 +61,15 @@ export async function runVus(unit: VusUnit, env: LifecycleEnv): Promise<void> {
  */
 export async function runBurst(unit: BurstUnit, env: LifecycleEnv): Promise<Cursor[]> {
   const indices = range(unit.firstIndex, unit.firstIndex + unit.count);
+  // Everything that can be prepared is prepared before the start, so the release itself is short.
+  const cursors = indices.map((index) => ({ ...startCursor(env.seed, index), startAt: unit.startAt }));
+  for (const index of indices) env.payloads.get(index);
   if (!(await sleepOrStop(env.clock, unit.startAt - env.clock.now(), env.stop))) {
     recordDropped(indices, env, `stopped: ${stopReason(env.stop)}`);
     return [];
   }
   if (env.progress) env.progress.started += indices.length;
-  const statuses = await Promise.all(indices.map((index) => runLifecycle({ ...startCursor(env.seed, index), startAt: unit.startAt }, env)));
+  const statuses = await Promise.all(cursors.map((cursor) => runLifecycle(cursor, env)));
   return statuses.flatMap((status) => (status.done ? [] : [status.cursor]));
 }
 

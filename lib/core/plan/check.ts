@@ -53,6 +53,21 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   };
   walk(plan.setup, ['setup'], false);
   walk(plan.lifecycle, ['lifecycle'], false);
+  for (const [name, steps] of Object.entries(plan.tasks)) walk(steps, ['tasks', name], false);
+  if (plan.load.model === 'phases') {
+    const tasks = Object.keys(plan.tasks);
+    if (tasks.length === 0) problems.push({ path: ['tasks'], message: 'the phases model picks among named tasks: define at least one under tasks' });
+    plan.load.phases.forEach((phase, i) => {
+      for (const name of Object.keys(phase.weights)) {
+        if (!plan.tasks[name]) problems.push({ path: ['load', 'phases', i, 'weights', name], message: `unknown task "${name}"; known tasks: ${tasks.join(', ') || '(none)'}` });
+      }
+      if (Object.keys(phase.weights).length > 0 && Object.values(phase.weights).every((w) => w === 0)) {
+        problems.push({ path: ['load', 'phases', i, 'weights'], message: 'at least one weight must be above 0' });
+      }
+    });
+  } else if (plan.lifecycle.length === 0) {
+    problems.push({ path: ['lifecycle'], message: 'give the steps of a lifecycle (at least one)' });
+  }
   walk(plan.verify, ['verify'], false);
 
   for (const [name, req] of Object.entries(plan.requests)) {

@@ -33,6 +33,11 @@ export const TargetSchema = z.strictObject({
   /** Requests per second allowed per endpoint (token bucket); absent = unlimited. */
   rateLimit: z.number().positive().optional(),
   circuitBreaker: z.union([CircuitBreakerSchema, z.literal(false)]).default(CircuitBreakerSchema.parse({})),
+  /**
+   * Stamp every request with W3C `traceparent` (one trace per lifecycle) and these `baggage` entries,
+   * e.g. `{ synthetic_request: "true" }`, so the target's tracing can tell synthetic traffic apart.
+   */
+  propagation: z.strictObject({ baggage: z.record(z.string(), z.string()).default({}) }).optional(),
 });
 export type TargetSpec = z.output<typeof TargetSchema>;
 
@@ -108,8 +113,44 @@ export const BurstLoadSchema = z.strictObject({
   startDelay: DurationSchema.default(500),
 });
 
+/** A gamma-distributed duration (think time, ON and OFF periods): mean and coefficient of variation. */
+export const DurationGammaSchema = z.strictObject({ mean: DurationSchema, cv: z.number().min(0).max(10).default(0.5) });
+/** A gamma-distributed count (session length in requests). */
+export const CountGammaSchema = z.strictObject({ mean: z.number().min(1), cv: z.number().min(0).max(10).default(0.5) });
+
+/**
+ * `PhaseSchema`: one phase of a `phases` run (e.g. baseline, then intervention): how many users, how
+ * fast they are spawned, the task mix, and their pace. `weights` name tasks; empty = every task equally.
+ */
+export const PhaseSchema = z.strictObject({
+  name: z.string().min(1),
+  duration: DurationSchema,
+  users: z.int().min(0).max(100_000).default(10),
+  /** Users started per second when a phase adds users. */
+  spawnRate: z.number().positive().default(2),
+  weights: z.record(z.string(), z.number().min(0)).default({}),
+  /** Per-user intensity: think times are divided by it (2 = twice the requests per user). */
+  arrivalRate: z.number().positive().default(1),
+  thinkTime: DurationGammaSchema.default({ mean: 5000, cv: 0.5 }),
+});
+
+/**
+ * `PhasesLoadSchema`: users who walk through phases one after the other, each user an ON/OFF state
+ * machine (gamma ON and OFF periods) that runs weighted tasks with gamma think times, resting after a
+ * gamma-distributed session length. Every draw comes from the user's seeded generator.
+ */
+export const PhasesLoadSchema = z.strictObject({
+  model: z.literal('phases'),
+  phases: z.array(PhaseSchema).min(1),
+  onOff: z.union([z.strictObject({ on: DurationGammaSchema, off: DurationGammaSchema }), z.literal(false)]).default({ on: { mean: 30_000, cv: 0.5 }, off: { mean: 60_000, cv: 0.5 } }),
+  session: z.union([CountGammaSchema, z.literal(false)]).default({ mean: 20, cv: 0.5 }),
+  /** Units the users are cut into (one per worker; local runs use 1). */
+  workers: z.int().min(1).default(1),
+});
+export type PhasesLoad = z.output<typeof PhasesLoadSchema>;
+
 /** `LoadSchema`: how lifecycles are started. */
-export const LoadSchema = z.discriminatedUnion('model', [BatchesLoadSchema, RateLoadSchema, VusLoadSchema, BurstLoadSchema]);
+export const LoadSchema = z.discriminatedUnion('model', [BatchesLoadSchema, RateLoadSchema, VusLoadSchema, BurstLoadSchema, PhasesLoadSchema]);
 export type LoadSpec = z.output<typeof LoadSchema>;
 
 /** Hard caps, checked at validation and enforced again while running. */
@@ -136,7 +177,10 @@ export const PlanSchema = z.strictObject({
   requests: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'request names are letters, digits, - and _'), RequestSchema),
   /** Steps run once before the load (e.g. create the coupon); a failure fails the run before any load. */
   setup: StepListSchema.default([]),
-  lifecycle: StepListSchema.min(1),
+  /** The steps every lifecycle walks (every model but `phases`, which picks among `tasks`). */
+  lifecycle: StepListSchema.default([]),
+  /** Named lifecycles for the `phases` model, picked by each phase's weights. */
+  tasks: z.record(z.string().regex(/^[A-Za-z][\w-]*$/, 'task names are letters, digits, - and _'), StepListSchema.min(1)).default({}),
   /** Steps run once after the load; what they capture can be checked by `expect: [{ verified: ... }]`. */
   verify: StepListSchema.default([]),
   load: LoadSchema,
@@ -146,3 +190,5 @@ export const PlanSchema = z.strictObject({
 });
 /** `Plan` is the validated, immutable description of a run. */
 export type Plan = z.output<typeof PlanSchema>;
+/** What a preset compiles to: a general plan before defaults are applied (the loader validates it). */
+export type PlanInput = z.input<typeof PlanSchema>;

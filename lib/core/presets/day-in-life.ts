@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
-import type { Plan } from '../plan/schema.ts';
+import type { PlanInput } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 
 const Jitter = z.number().min(0).max(1);
@@ -96,7 +96,7 @@ export type DayInLifeConfig = z.output<typeof DayInLifeSchema>;
  * armed as a cleanup at each point (CANCEL after beforeCancel, replaced by END after beforeEnd once
  * activated). Cleanup requests repeat every `checkInterval` until they succeed, within their timeout.
  */
-export function compileDayInLife(config: DayInLifeConfig): Plan {
+export function compileDayInLife(config: DayInLifeConfig): PlanInput {
   const { simulation: sim, intervals: iv, api, cleanup } = config;
   const jittered = (ms: number): Step => ({ wait: { duration: ms, jitter: iv.jitter } });
   const settle = (request: string, status: string, timeout: number): Step => ({
@@ -139,8 +139,6 @@ export function compileDayInLife(config: DayInLifeConfig): Plan {
       cancel: { method: 'POST', path: '/cancel', headers: {}, body: orderBody, capture: {}, state: 'cancelled' },
       end: { method: 'POST', path: '/end', headers: {}, body: orderBody, capture: {}, state: 'ended' },
     },
-    setup: [],
-    verify: [],
     lifecycle: [
       { request: 'create' },
       { cleanup: [jittered(iv.beforeCancel), settle('cancel', 'Cancelled', cleanup.cancelTimeout)] },

@@ -41,23 +41,13 @@ export function mergeUnitResults(results: readonly UnitResult[]): UnitResult {
 
   const merged = emptyUnitResult(first.startedAt);
   merged.endedAt = first.endedAt;
-  const endpointHistograms = new Map<string, string[]>();
   const batchHistograms: string[] = [];
   const nonTerminal: NonTerminalEntry[] = [];
+  const phaseNames = new Set(results.flatMap((r) => Object.keys(r.phases ?? {})));
 
   for (const result of results) {
     merged.startedAt = Math.min(merged.startedAt, result.startedAt);
     merged.endedAt = Math.max(merged.endedAt, result.endedAt);
-    for (const [name, endpoint] of Object.entries(result.endpoints)) {
-      const target = (merged.endpoints[name] ??= emptyEndpoint());
-      addEndpoint(target, endpoint);
-      let histograms = endpointHistograms.get(name);
-      if (histograms === undefined) {
-        histograms = [];
-        endpointHistograms.set(name, histograms);
-      }
-      histograms.push(endpoint.histogram);
-    }
     merged.lifecycles.completed += result.lifecycles.completed;
     merged.lifecycles.failed += result.lifecycles.failed;
     merged.lifecycles.dropped += result.lifecycles.dropped;
@@ -78,11 +68,34 @@ export function mergeUnitResults(results: readonly UnitResult[]): UnitResult {
     batchHistograms.push(result.batches.histogram);
   }
 
-  for (const [name, histograms] of endpointHistograms) {
-    (merged.endpoints[name] as EndpointResult).histogram = encodeHistogram(mergeHistograms(histograms));
+  merged.endpoints = mergeEndpointTables(results.map((r) => r.endpoints));
+  if (phaseNames.size > 0) {
+    merged.phases = {};
+    for (const name of phaseNames) {
+      const parts = results.flatMap((r) => (r.phases?.[name] ? [r.phases[name]] : []));
+      const tasks: Record<string, number> = {};
+      for (const part of parts) addCounts(tasks, part.tasks);
+      merged.phases[name] = { tasks, endpoints: mergeEndpointTables(parts.map((p) => p.endpoints)) };
+    }
   }
   merged.batches.histogram = encodeHistogram(mergeHistograms(batchHistograms));
   merged.nonTerminal = nonTerminal;
+  return merged;
+}
+
+/** Merges per-endpoint tables exactly: counts add, histograms are decoded, added and re-encoded. */
+function mergeEndpointTables(tables: ReadonlyArray<Record<string, EndpointResult>>): Record<string, EndpointResult> {
+  const merged: Record<string, EndpointResult> = {};
+  const histograms = new Map<string, string[]>();
+  for (const table of tables) {
+    for (const [name, endpoint] of Object.entries(table)) {
+      addEndpoint((merged[name] ??= emptyEndpoint()), endpoint);
+      let list = histograms.get(name);
+      if (!list) histograms.set(name, (list = []));
+      list.push(endpoint.histogram);
+    }
+  }
+  for (const [name, list] of histograms) (merged[name] as EndpointResult).histogram = encodeHistogram(mergeHistograms(list));
   return merged;
 }
 

@@ -1,23 +1,12 @@
-import type { Histogram } from 'hdr-histogram-js';
-import type { ErrorKind } from '../errors.ts';
+import { EndpointTable } from './endpoint-table.ts';
 import { encodeHistogram, newLatencyHistogram, toMicros } from './histogram.ts';
 import { NON_TERMINAL_LIST_CAP } from './types.ts';
-import type { AttemptSample, EndpointResult, LifecycleOutcome, LifecycleRecord, NonTerminalEntry, UnitResult } from './types.ts';
+import type { AttemptSample, LifecycleOutcome, LifecycleRecord, NonTerminalEntry, PhaseResult, UnitResult } from './types.ts';
 
 /** Key used for `from` when a transition enters the first state. */
 export const TRANSITION_START = 'start';
 /** Reason counted when a failed or dropped lifecycle gives none. */
 export const UNSPECIFIED_REASON = 'unspecified';
-
-/** Mutable per-endpoint counters; one per endpoint, created on its first sample. */
-interface EndpointState {
-  attempts: number;
-  ok: number;
-  retries: number;
-  errors: Partial<Record<ErrorKind, number>>;
-  statusCodes: Map<number, number>;
-  histogram: Histogram;
-}
 
 /**
  * `Recorder` accumulates what one unit does: per-endpoint attempt counters and latency histograms,
@@ -35,7 +24,8 @@ interface EndpointState {
  * const result = recorder.result(clock.now());
  */
 export class Recorder {
-  private readonly endpoints = new Map<string, EndpointState>();
+  private readonly endpoints = new EndpointTable();
+  private readonly phases = new Map<string, { endpoints: EndpointTable; tasks: Map<string, number> }>();
   /** Transition counts as from -> to -> count (nested, so recording builds no key string). */
   private readonly transitions = new Map<string, Map<string, number>>();
   private readonly reasons = new Map<string, number>();
@@ -50,18 +40,18 @@ export class Recorder {
 
   constructor(private readonly startedAt: number) {}
 
-  /** Records one HTTP attempt: counts, status code, error kind, retry flag and latency. */
+  /** Records one HTTP attempt; with a `phase`, also into that phase's own table. */
   recordAttempt(sample: AttemptSample): void {
-    const state = this.endpoint(sample.endpoint);
-    state.attempts++;
-    if (sample.retry) state.retries++;
-    if (sample.errorKind === undefined) state.ok++;
-    else state.errors[sample.errorKind] = (state.errors[sample.errorKind] ?? 0) + 1;
-    if (sample.status !== undefined) state.statusCodes.set(sample.status, (state.statusCodes.get(sample.status) ?? 0) + 1);
-    state.histogram.recordValue(toMicros(sample.latencyMs));
+    this.endpoints.record(sample);
+    if (sample.phase !== undefined) this.phase(sample.phase).endpoints.record(sample);
   }
 
-  /** Records that a lifecycle's entity entered state `to`; `from` is undefined for its first state. */
+  /** Counts one task started in a phase (the realised task mix). */
+  recordTask(phase: string, task: string): void {
+    const tasks = this.phase(phase).tasks;
+    tasks.set(task, (tasks.get(task) ?? 0) + 1);
+  }
+
   recordTransition(from: string | undefined, to: string): void {
     const source = from ?? TRANSITION_START;
     let targets = this.transitions.get(source);
@@ -113,19 +103,7 @@ export class Recorder {
    * @param endedAt epoch ms when the unit ended.
    */
   result(endedAt: number): UnitResult {
-    const endpoints: Record<string, EndpointResult> = {};
-    for (const [name, state] of this.endpoints) {
-      const statusCodes: Record<string, number> = {};
-      for (const [code, count] of [...state.statusCodes].sort((a, b) => a[0] - b[0])) statusCodes[String(code)] = count;
-      endpoints[name] = {
-        attempts: state.attempts,
-        ok: state.ok,
-        retries: state.retries,
-        errors: { ...state.errors },
-        statusCodes,
-        histogram: encodeHistogram(state.histogram),
-      };
-    }
+    const endpoints = this.endpoints.result();
     const transitions: Record<string, number> = {};
     for (const [from, targets] of this.transitions) {
       for (const [to, count] of targets) transitions[`${from}->${to}`] = count;
@@ -144,15 +122,19 @@ export class Recorder {
       nonTerminalCount: this.nonTerminalCount,
       batches: { count: this.batchCount, histogram: encodeHistogram(this.batchHistogram) },
       ...(this.starts ? { starts: { ...this.starts } } : {}),
+      ...(this.phases.size > 0 ? { phases: this.phaseResults() } : {}),
     };
   }
 
-  private endpoint(name: string): EndpointState {
-    let state = this.endpoints.get(name);
-    if (state === undefined) {
-      state = { attempts: 0, ok: 0, retries: 0, errors: {}, statusCodes: new Map(), histogram: newLatencyHistogram() };
-      this.endpoints.set(name, state);
-    }
-    return state;
+  private phase(name: string): { endpoints: EndpointTable; tasks: Map<string, number> } {
+    let phase = this.phases.get(name);
+    if (!phase) this.phases.set(name, (phase = { endpoints: new EndpointTable(), tasks: new Map() }));
+    return phase;
+  }
+
+  private phaseResults(): Record<string, PhaseResult> {
+    const out: Record<string, PhaseResult> = {};
+    for (const [name, phase] of this.phases) out[name] = { tasks: Object.fromEntries(phase.tasks), endpoints: phase.endpoints.result() };
+    return out;
   }
 }

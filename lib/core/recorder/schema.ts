@@ -56,6 +56,7 @@ export const UnitResultSchema: z.ZodType<UnitResult> = z
     nonTerminalCount: Count,
     batches: z.strictObject({ count: Count, histogram: HistogramSchema }),
     starts: z.strictObject({ count: Count, firstAt: z.number(), lastAt: z.number() }).optional(),
+    phases: z.record(z.string().min(1), z.strictObject({ tasks: z.record(z.string(), Count), endpoints: z.record(z.string().min(1), EndpointResultSchema) })).optional(),
   })
   .superRefine((result, ctx) => {
     if (result.endedAt < result.startedAt) {

@@ -1,7 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { ErrorKind } from '../errors.ts';
 import { decodeHistogram, mergeHistograms } from './histogram.ts';
-import type { UnitResult } from './types.ts';
+import type { EndpointResult, PhaseResult, UnitResult } from './types.ts';
 
 /** Latency (or duration) distribution in milliseconds, read from an HDR histogram. */
 export interface DistributionMs {
@@ -46,6 +46,19 @@ export interface ResultSummary {
   /** How many times each entity state was entered, from the `to` side of every transition. */
   states: Record<string, number>;
   batches: { count: number; durationMs: DistributionMs };
+  /** Per-phase figures of a `phases` run. */
+  phases?: Record<string, PhaseSummary>;
+}
+
+/** What one phase did: requests, errors, latency over its endpoints, and the realised task mix. */
+export interface PhaseSummary {
+  requests: number;
+  errors: number;
+  errorRate: number;
+  latencyMs: DistributionMs;
+  /** Tasks started, and each task's share of them. */
+  tasks: Record<string, { count: number; share: number }>;
+  endpoints: Record<string, EndpointSummary>;
 }
 
 /**
@@ -57,24 +70,7 @@ export interface ResultSummary {
  * summary.endpoints['create']?.latencyMs.p95; // ms
  */
 export function summarizeResult(result: UnitResult): ResultSummary {
-  const endpoints: Record<string, EndpointSummary> = {};
-  let requests = 0;
-  let errors = 0;
-  for (const [name, endpoint] of Object.entries(result.endpoints)) {
-    const errorCount = Object.values(endpoint.errors).reduce((sum, n) => sum + n, 0);
-    endpoints[name] = {
-      attempts: endpoint.attempts,
-      ok: endpoint.ok,
-      errors: { ...endpoint.errors },
-      errorCount,
-      errorRate: ratio(errorCount, endpoint.attempts),
-      retries: endpoint.retries,
-      statusCodes: { ...endpoint.statusCodes },
-      latencyMs: distributionMs(decodeHistogram(endpoint.histogram)),
-    };
-    requests += endpoint.attempts;
-    errors += errorCount;
-  }
+  const { endpoints, requests, errors } = summarizeEndpoints(result.endpoints);
 
   const states: Record<string, number> = {};
   for (const [key, count] of Object.entries(result.transitions)) {
@@ -92,6 +88,7 @@ export function summarizeResult(result: UnitResult): ResultSummary {
     lifecycles: { ...result.lifecycles, reasons: { ...result.lifecycles.reasons } },
     states,
     batches: { count: result.batches.count, durationMs: distributionMs(decodeHistogram(result.batches.histogram)) },
+    ...(result.phases ? { phases: summarizePhases(result.phases) } : {}),
   };
 }
 
@@ -112,4 +109,42 @@ function distributionMs(histogram: Histogram): DistributionMs {
     p99: ms(histogram.getValueAtPercentile(99)),
     max: ms(histogram.maxValue),
   };
+}
+
+/** Summarises one endpoint table: per-endpoint figures plus request and error totals. */
+function summarizeEndpoints(table: Record<string, EndpointResult>): { endpoints: Record<string, EndpointSummary>; requests: number; errors: number } {
+  const endpoints: Record<string, EndpointSummary> = {};
+  let requests = 0;
+  let errors = 0;
+  for (const [name, endpoint] of Object.entries(table)) {
+    const errorCount = Object.values(endpoint.errors).reduce((sum, n) => sum + n, 0);
+    endpoints[name] = {
+      attempts: endpoint.attempts,
+      ok: endpoint.ok,
+      errors: { ...endpoint.errors },
+      errorCount,
+      errorRate: ratio(errorCount, endpoint.attempts),
+      retries: endpoint.retries,
+      statusCodes: { ...endpoint.statusCodes },
+      latencyMs: distributionMs(decodeHistogram(endpoint.histogram)),
+    };
+    requests += endpoint.attempts;
+    errors += errorCount;
+  }
+  return { endpoints, requests, errors };
+}
+
+function summarizePhases(phases: Record<string, PhaseResult>): Record<string, PhaseSummary> {
+  const out: Record<string, PhaseSummary> = {};
+  for (const [name, phase] of Object.entries(phases)) {
+    const { endpoints, requests, errors } = summarizeEndpoints(phase.endpoints);
+    const started = Object.values(phase.tasks).reduce((a, b) => a + b, 0);
+    const tasks: PhaseSummary['tasks'] = {};
+    for (const [task, count] of Object.entries(phase.tasks)) tasks[task] = { count, share: ratio(count, started) };
+    out[name] = {
+      requests, errors, errorRate: ratio(errors, requests), tasks, endpoints,
+      latencyMs: distributionMs(mergeHistograms(Object.values(phase.endpoints).map((e) => e.histogram))),
+    };
+  }
+  return out;
 }

@@ -12,6 +12,8 @@ export interface AttemptSample {
   readonly errorKind?: ErrorKind | undefined;
   /** True when this attempt is a retry (attempt number > 1). */
   readonly retry: boolean;
+  /** The load phase the attempt belongs to (`phases` model), for per-phase figures. */
+  readonly phase?: string | undefined;
 }
 
 /** `LifecycleOutcome` is how one lifecycle ended. Each lifecycle is recorded exactly once. */
@@ -79,6 +81,14 @@ export interface UnitResult {
    * earliest and latest, so a burst's start skew (last - first) survives merging. Absent when none.
    */
   starts?: { count: number; firstAt: number; lastAt: number };
+  /** Per-phase figures of a `phases` run: tasks started and per-endpoint results. */
+  phases?: Record<string, PhaseResult>;
+}
+
+/** What one phase of a `phases` run did. */
+export interface PhaseResult {
+  tasks: Record<string, number>;
+  endpoints: Record<string, EndpointResult>;
 }
 
 /** How many non-terminal lifecycles a result lists by name (the count stays exact beyond it). */

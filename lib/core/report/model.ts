@@ -1,5 +1,5 @@
 import { summarizeResult } from '../recorder/summary.ts';
-import type { DistributionMs, EndpointSummary, ResultSummary } from '../recorder/summary.ts';
+import type { DistributionMs, EndpointSummary, PhaseSummary, ResultSummary } from '../recorder/summary.ts';
 import type { NonTerminalEntry, UnitResult } from '../recorder/types.ts';
 import type { ExpectationResult } from '../plan/expectations.ts';
 
@@ -53,6 +53,8 @@ export interface RunReport {
   starts?: { count: number; skewMs: number };
   /** Values captured by the plan's `verify` steps (read back from the target after the load). */
   verified?: Record<string, unknown>;
+  /** Per-phase figures of a `phases` run, in plan order, side by side. */
+  phases?: Array<PhaseSummary & { name: string; durationMs: number; rps: number }>;
   expectations: ExpectationResult[];
   notes: string[];
 }
@@ -64,7 +66,10 @@ export interface RunReportInput {
   status: RunStatus;
   /** How many lifecycles the plan asked for; undefined for open-ended models (then: as many as started). */
   planned: number | undefined;
-  verified?: Record<string, unknown>;
+  /** Values captured by the plan's verify steps. */
+  verified?: Record<string, unknown> | undefined;
+  /** Phases of a `phases` run, in plan order, with their planned durations (for rates). */
+  phases?: ReadonlyArray<{ name: string; durationMs: number }> | undefined;
   /** The merged result of every unit. */
   result: UnitResult;
   expectations: ExpectationResult[];
@@ -103,6 +108,14 @@ export function buildRunReport(input: RunReportInput): RunReport {
     batches: summary.batches,
     ...(result.starts ? { starts: { count: result.starts.count, skewMs: result.starts.lastAt - result.starts.firstAt } } : {}),
     ...(input.verified ? { verified: structuredClone(input.verified) } : {}),
+    ...(input.phases && summary.phases
+      ? {
+          phases: input.phases.map(({ name, durationMs }) => {
+            const p = summary.phases?.[name] ?? { requests: 0, errors: 0, errorRate: 0, tasks: {}, endpoints: {}, latencyMs: summary.totals.latencyMs };
+            return { name, durationMs, rps: durationMs > 0 ? p.requests / (durationMs / 1000) : 0, ...p };
+          }),
+        }
+      : {}),
     expectations: input.expectations.map(({ rule, ok, expected, actual }) => ({ rule, ok, expected, actual })),
     notes: [...(input.notes ?? [])],
   };

@@ -334,8 +334,8 @@ load: { model: batches, batchSize: 5, parallel: 2 }
       const issues = issuesOf(() => loadPlan('kind: day-in-the-life\n', 'plan.yaml', {}));
 
       // Assess
-      expect(brief(issues)).toEqual(['1:7 kind unknown kind "day-in-the-life"; use custom or one of: day-in-life']);
-      expect([...PRESETS.keys()]).toEqual(['day-in-life']);
+      expect(brief(issues)).toEqual([`1:7 kind unknown kind "day-in-the-life"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`]);
+      expect([...PRESETS.keys()][0]).toBe('day-in-life');
     });
 
     it('asks for a kind when there is none', () => {

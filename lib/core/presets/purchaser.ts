@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { DurationSchema } from '../duration.ts';
+import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
+import type { PlanInput } from '../plan/schema.ts';
+
+/** `PURCHASER_ITEMS` is the seed's item list, drawn from for each purchase. */
+export const PURCHASER_ITEMS = ['health-potion', 'mana-potion', 'sword', 'shield', 'armor', 'boots', 'helmet', 'ring'] as const;
+
+/** The general plan's cap on a rate (`limits.maxRps`); a purchaser may not ask for more. */
+const MAX_TOTAL_RATE = 10_000;
+/** Longest purchaser run (the seed's runs last minutes; a day is a generous safety cap). */
+const MAX_DURATION_MS = 24 * 3_600_000;
+/** Time allowed after the last scheduled start for lagging starts and in-flight purchases to be sent. */
+const DRAIN_MS = 60_000;
+
+/**
+ * `PurchaserSchema` accepts the store purchaser's own parameters (seed 000): `totalRate` purchases per
+ * second split across `purchasers` (the seed's `DistributePurchasers(totalRate, numGoroutines)`), each
+ * starting after a seeded jitter below its interval, for `duration`. Each purchase is
+ * `POST /store/purchase { playerId: "player-N", itemId, quantity }` with N in `0..players-1`, an item
+ * from `items` and a quantity in `1..maxQuantity`, drawn from the plan seed (replayable).
+ *
+ * - `target`: `baseUrl` (required), `timeout` (30s), `maxConnections` (100), `headers` ({}).
+ * - `purchasers`: the seed's `numGoroutines` (default 3). `totalRate`: purchases per second in total.
+ * - `maxInFlight`: purchases awaiting an answer, at most, over the run (default 1000); a start beyond
+ *   it is dropped and counted, never delayed.
+ * - `rateTolerance`: how far the achieved rate may fall below `totalRate` (default 5%); it sets the
+ *   default expectation on dropped starts. `expect` replaces the default expectations.
+ *
+ * @example
+ * PurchaserSchema.parse({ kind: 'purchaser', target: { baseUrl: 'http://127.0.0.1:8080' }, totalRate: 100, duration: '10s' });
+ */
+export const PurchaserSchema = z.strictObject({
+  kind: z.literal('purchaser'),
+  name: z.string().min(1).default('purchaser'),
+  seed: z.int().default(1),
+  target: z.strictObject({
+    baseUrl: z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
+    timeout: DurationSchema.default(30_000),
+    maxConnections: z.int().min(1).max(10_000).default(100),
+    headers: z.record(z.string(), z.string()).default({}),
+  }),
+  purchasers: z.int().min(1).max(10_000).default(3),
+  totalRate: z.number().positive().max(MAX_TOTAL_RATE),
+  duration: DurationSchema.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, { error: 'duration must be above 0 and at most 24h' }),
+  maxInFlight: z.int().min(1).max(100_000).default(1000),
+  /** Stagger each purchaser's first purchase by a seeded fraction of its interval (the seed's jitter). */
+  startJitter: z.boolean().default(true),
+  items: z.array(z.string().min(1)).min(1).default([...PURCHASER_ITEMS]),
+  players: z.int().min(1).max(1_000_000_000).default(10_000),
+  maxQuantity: z.int().min(1).max(1_000_000).default(5),
+  rateTolerance: RatioSchema.default(0.05),
+  expect: z.array(ExpectationSchema).optional(),
+});
+export type PurchaserConfig = z.output<typeof PurchaserSchema>;
+
+/**
+ * Compiles a purchaser config into the general plan: one request `purchase` (expects 201, never
+ * retried, no circuit breaker: a rate test sends every scheduled purchase once, and an error is
+ * counted while the purchaser goes on), a one-step lifecycle, and the open `rate` load model. The
+ * default expectation holds the achieved rate within `rateTolerance` of `totalRate`: starts dropped
+ * (at the in-flight cap, or by a stop) are at most that share of `totalRate x duration`. Errors never
+ * fail the run by default; add `{ errorRate: { below: "1%" } }` to `expect` for that.
+ */
+export function compilePurchaser(config: PurchaserConfig): PlanInput {
+  const { target } = config;
+  const expected = (config.totalRate * config.duration) / 1000;
+  return {
+    kind: 'custom',
+    name: config.name,
+    seed: config.seed,
+    target: {
+      baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
+      retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 }, circuitBreaker: false,
+    },
+    payloads: {
+      fields: {
+        player: { int: [0, config.players - 1] },
+        itemId: { pick: config.items },
+        quantity: { int: [1, config.maxQuantity] },
+      },
+    },
+    requests: {
+      purchase: {
+        method: 'POST', path: '/store/purchase', headers: {}, expect: [201], capture: {}, retry: false,
+        // A string that is exactly one expression is replaced by the raw value: quantity goes as a number.
+        body: { playerId: 'player-{{payload.player}}', itemId: '{{payload.itemId}}', quantity: '{{payload.quantity}}' },
+      },
+    },
+    setup: [],
+    lifecycle: [{ request: 'purchase' }],
+    verify: [],
+    load: {
+      model: 'rate', rate: config.totalRate, workers: config.purchasers, duration: config.duration,
+      maxInFlight: config.maxInFlight, startJitter: config.startJitter,
+    },
+    limits: {
+      // Exactly the planned purchases (no retries), plus one per purchaser for the schedule's rounding.
+      maxRequests: Math.ceil(expected) + config.purchasers,
+      maxDuration: config.duration + DRAIN_MS,
+      // Each purchaser holds at least one slot even when maxInFlight < purchasers; never queue behind the guard.
+      maxConcurrency: Math.max(config.maxInFlight, config.purchasers),
+      maxRps: MAX_TOTAL_RATE,
+    },
+    expect: config.expect ?? [{ lifecycles: 'dropped', atMost: Math.floor(expected * config.rateTolerance) }],
+  };
+}
