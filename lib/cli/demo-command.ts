@@ -36,7 +36,21 @@ export function groundTruth(workload: string, stats: TargetStats): string {
     const o = stats.orders;
     return `orders ${o.total} (${Object.entries(o.byState).map(([s, n]) => `${s} ${n}`).join(', ')}), non-terminal ${o.nonTerminal}`;
   }
-  return `${section} ${JSON.stringify((stats as unknown as Record<string, unknown>)[section])}`;
+  const s = stats as unknown as Record<string, Record<string, unknown>>;
+  const counts = (value: unknown): string =>
+    Object.entries((value ?? {}) as Record<string, unknown>).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+  switch (section) {
+    case 'webhooks': {
+      const w = s.webhooks as { orders: { total: number; byStatus: unknown }; chargebacks: { total: number; byStatus: unknown; open: number }; invalidTransitions: number; duplicates: number };
+      return `webhook orders ${w.orders.total} (${counts(w.orders.byStatus)}), chargebacks ${w.chargebacks.total} (${counts(w.chargebacks.byStatus)}, open ${w.chargebacks.open}), invalid transitions ${w.invalidTransitions}, duplicates ${w.duplicates}`;
+    }
+    case 'coupons': {
+      const c = s.coupons as { store: string; claims: unknown };
+      return `coupon claims (${c.store} store): ${counts(c.claims)}`;
+    }
+    default:
+      return `${section}: ${counts(s[section])}`;
+  }
 }
 
 /** Which /_stats section holds each example workload's ground truth. */

@@ -19,11 +19,16 @@ export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: bool
       cliProgress.Presets.shades_classic,
     );
     bar.start(progress.planned, 0, payload(progress, startedAt));
-    const timer = setInterval(() => bar.update(progress.lifecycles, payload(progress, startedAt)), 200);
+    // Open-ended runs (vus, phases) plan no count: the bar's total follows the lifecycles started.
+    const update = (): void => {
+      if (progress.planned === 0) bar.setTotal(Math.max(1, progress.started));
+      bar.update(progress.lifecycles, payload(progress, startedAt));
+    };
+    const timer = setInterval(update, 200);
     return {
       stop: () => {
         clearInterval(timer);
-        bar.update(progress.lifecycles, payload(progress, startedAt));
+        update();
         bar.stop();
       },
     };
@@ -31,7 +36,8 @@ export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: bool
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const timer = setInterval(() => {
     const p = payload(progress, startedAt);
-    write(`[${p.elapsed}s] lifecycles done ${progress.lifecycles}/${progress.planned}  started ${progress.started}  units ${p.units}  requests ${p.requests}  errors ${p.errors}`);
+    const done = progress.planned > 0 ? `${progress.lifecycles}/${progress.planned}` : String(progress.lifecycles);
+    write(`[${p.elapsed}s] lifecycles done ${done}  started ${progress.started}  units ${p.units}  requests ${p.requests}  errors ${p.errors}`);
   }, opts.everyMs ?? 5000);
   return { stop: () => clearInterval(timer) };
 }

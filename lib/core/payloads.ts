@@ -104,13 +104,5 @@ function exactlyField(counts: Record<string, number>, seed: number, name: string
 
 function pickField(choices: ReadonlyArray<string | number | boolean>, weights: readonly number[] | undefined, seed: number, name: string): FieldGen {
   if (!weights) return (index) => choices[Rng.derive(seed, 'field', name, index).int(0, choices.length - 1)];
-  const total = weights.reduce((a, b) => a + b, 0);
-  return (index) => {
-    let draw = Rng.derive(seed, 'field', name, index).float() * total;
-    for (let i = 0; i < choices.length; i++) {
-      draw -= weights[i] ?? 0;
-      if (draw < 0) return choices[i];
-    }
-    return choices[choices.length - 1];
-  };
+  return (index) => choices[Rng.derive(seed, 'field', name, index).pickIndex(weights)];
 }

@@ -43,6 +43,19 @@ export class Rng {
     return uniformInt(this.gen, min, max);
   }
 
+  /**
+   * Picks an index with probability proportional to its weight (weights >= 0, not all 0); `total` may be
+   * passed when the caller already knows the sum.
+   */
+  pickIndex(weights: readonly number[], total = weights.reduce((a, b) => a + b, 0)): number {
+    let draw = this.float() * total;
+    for (let i = 0; i < weights.length; i++) {
+      draw -= weights[i] as number;
+      if (draw < 0) return i;
+    }
+    return weights.length - 1;
+  }
+
   /** The generator's state, to checkpoint it. */
   state(): number[] {
     return [...this.gen.getState()];

@@ -109,7 +109,7 @@ async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, 
   const continuations = new Set<Promise<void>>();
   const runOne = async (unit: Unit): Promise<void> => {
     const outcome = await runUnit(unit, rt);
-    if (unit.kind === 'batch') progress.unitsDone++;
+    if (unit.kind !== 'resume') progress.unitsDone++;
     if (outcome.continuation) {
       const next = runOne(outcome.continuation).finally(() => continuations.delete(next));
       continuations.add(next);

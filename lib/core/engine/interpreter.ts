@@ -7,6 +7,7 @@ import type { Cursor } from './cursor.ts';
 import type { Instr, Program } from './program.ts';
 import type { RequestExecutor, RequestOutcome } from './request-executor.ts';
 import type { TracePropagation } from './trace-headers.ts';
+import { sleepOrStop } from './sleep.ts';
 
 /** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
 export interface LifecycleEnv {
@@ -99,7 +100,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
         break;
       }
       case 'weighted':
-        cursor.pc = pickWeighted(instr.weights, instr.targets, rng);
+        cursor.pc = instr.targets[rng.pickIndex(instr.weights)] as number;
         break;
       case 'chance':
         cursor.pc = rng.float() < instr.p ? instr.then : instr.else;
@@ -203,27 +204,7 @@ function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string 
   return { done: true, vars: cursor.vars, failure };
 }
 
-function pickWeighted(weights: readonly number[], targets: readonly number[], rng: Rng): number {
-  const total = weights.reduce((a, b) => a + b, 0);
-  let draw = rng.float() * total;
-  for (let i = 0; i < weights.length; i++) {
-    draw -= weights[i] as number;
-    if (draw < 0) return targets[i] as number;
-  }
-  return targets[targets.length - 1] as number;
-}
 
-/** Sleeps `ms`; resolves false (instead of throwing) when `signal` aborts first. */
-async function sleepOrStop(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await clock.sleep(ms, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A cleanup wait: cut short by a stop (so cleanup is expedited), never an error. */
 async function sleepUnlessStopped(env: LifecycleEnv, ms: number): Promise<void> {

@@ -74,11 +74,13 @@ export class RequestExecutor {
     const { clock, events } = this.deps;
     const { recorder } = who;
     const maxRetries = req.retry === false ? 0 : req.retry.max;
+    // Rendered once per logical request: a retry resends the same request (same URL, body, event ids).
+    const rendered = { url: req.url(ctx), body: req.body?.(ctx), headers: renderHeaders(req, ctx) };
     let attempt = 0;
     for (;;) {
       attempt++;
       const startedAt = attempt === 1 && opts.intendedStart !== undefined ? opts.intendedStart : clock.now();
-      const outcome = await this.attempt(req, ctx, opts, who);
+      const outcome = await this.attempt(req, rendered, opts, who);
       const latencyMs = clock.now() - startedAt;
       if (outcome.errorKind === 'aborted' && outcome.status === undefined && !outcome.sent) {
         // Never sent (stopped, or budget spent): not an attempt, not recorded.
@@ -106,7 +108,7 @@ export class RequestExecutor {
     }
   }
 
-  private async attempt(req: CompiledRequest, ctx: TemplateContext, opts: ExecuteOptions, who: Requester): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
+  private async attempt(req: CompiledRequest, rendered: RenderedRequest, opts: ExecuteOptions, who: Requester): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
     const { clock, http, guard } = this.deps;
     const limiter = this.limiterFor(req);
     if (limiter) {
@@ -121,8 +123,8 @@ export class RequestExecutor {
     const breaker = this.breakerFor(req);
     if (breaker && !breaker.allow()) return { errorKind: 'circuit-open', message: `circuit open for ${req.name}`, sent: true };
 
-    const headers: Record<string, string> = {};
-    for (const [name, render] of req.headers) headers[name] = render(ctx);
+    // Each attempt is its own span (its own traceparent), on a copy of the rendered headers.
+    const headers = who.trace && this.deps.propagation ? { ...rendered.headers } : rendered.headers;
     if (who.trace && this.deps.propagation) this.deps.propagation.inject(headers, who.trace);
     let status: number;
     let text: string;
@@ -130,7 +132,7 @@ export class RequestExecutor {
     if (slot) await slot;
     try {
       const res = await http.send(
-        { method: req.method, url: req.url(ctx), headers, body: req.body?.(ctx), timeoutMs: req.timeoutMs, readBody: req.needsBody },
+        { method: req.method, url: rendered.url, headers, body: rendered.body, timeoutMs: req.timeoutMs, readBody: req.needsBody },
         opts.inflight ?? opts.signal,
       );
       status = res.status;
@@ -180,4 +182,17 @@ export class RequestExecutor {
     }
     return breaker;
   }
+}
+
+/** A request rendered from its templates, ready to send (and to resend on a retry). */
+interface RenderedRequest {
+  readonly url: string;
+  readonly body: string | undefined;
+  readonly headers: Record<string, string>;
+}
+
+function renderHeaders(req: CompiledRequest, ctx: TemplateContext): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, render] of req.headers) headers[name] = render(ctx);
+  return headers;
 }

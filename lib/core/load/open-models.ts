@@ -1,8 +1,8 @@
-import type { Clock } from '../ports.ts';
 import type { Cursor } from '../engine/cursor.ts';
 import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
 import type { BurstUnit, RateUnit, VusUnit } from '../units.ts';
 import { recordDropped, stopReason } from './batches.ts';
+import { sleepOrStop } from '../engine/sleep.ts';
 
 /**
  * Runs one worker's share of an open arrival rate. Starts follow the schedule
@@ -77,13 +77,3 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
-async function sleepOrStop(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await clock.sleep(ms, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,10 +1,10 @@
-import type { Clock } from '../ports.ts';
 import { Rng } from '../rng.ts';
 import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
 import type { Program } from '../engine/program.ts';
 import type { PhasesLoad } from '../plan/schema.ts';
 import type { PhasesUnit } from '../units.ts';
 import { gammaSampler, type Sampler } from './distributions.ts';
+import { sleepOrStop } from '../engine/sleep.ts';
 
 /** The realised schedule of a `phases` run: each phase's absolute start, and the end of the last. */
 export interface PhaseClock {
@@ -89,7 +89,8 @@ export async function runPhases(unit: PhasesUnit, env: LifecycleEnv, spec: Phase
         sessionLeft = newSession();
         continue;
       }
-      const task = pick(mixes[i]!, rng);
+      const mix = mixes[i]!;
+      const task = mix.names[rng.pickIndex(mix.weights, mix.total)] as string;
       env.recorder.recordTask(phase.name, task);
       if (env.progress) env.progress.started++;
       await runLifecycle(startCursor(env.seed, iteration * unit.totalUsers + u), { ...env, program: tasks.get(task) as Program, phase: phase.name });
@@ -113,22 +114,4 @@ export function spawnTime(u: number, i: number, spec: PhasesLoad, clock: PhaseCl
   return (clock.starts[i] as number) + (rank / phase.spawnRate) * 1000;
 }
 
-function pick(mix: { names: readonly string[]; weights: readonly number[]; total: number }, rng: Rng): string {
-  let draw = rng.float() * mix.total;
-  for (let k = 0; k < mix.names.length; k++) {
-    draw -= mix.weights[k] as number;
-    if (draw < 0) return mix.names[k] as string;
-  }
-  return mix.names[mix.names.length - 1] as string;
-}
 
-async function sleepOrStop(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await clock.sleep(ms, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}

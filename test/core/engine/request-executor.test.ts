@@ -55,6 +55,22 @@ describe('Class: RequestExecutor', () => {
       expect(t.progress).toEqual({ requests: 4, errors: 3 });
     });
 
+    it('resends the same rendered request on a retry: one {{uuid}} per logical request, not per attempt', async () => {
+      // Prepare
+      const t = setup({ retry: NO_JITTER_RETRY }, { hook: { method: 'POST', path: '/hooks', body: { event_id: '{{uuid}}' } } });
+      t.http.on('POST', '/hooks', { status: 503 }, { status: 200 });
+
+      // Act
+      await runToEnd(t.clock, t.executor.execute(t.req('hook'), t.ctx(), t.who, Rng.of(1), { signal: t.signal }));
+      await runToEnd(t.clock, t.executor.execute(t.req('hook'), t.ctx(), t.who, Rng.of(2), { signal: t.signal }));
+
+      // Assess: the retry carries the first attempt's id; the next logical request a new one
+      const ids = t.http.calls.map((c) => (JSON.parse(c.body ?? '{}') as { event_id: string }).event_id);
+      expect(ids).toHaveLength(3);
+      expect(ids[1]).toBe(ids[0]);
+      expect(ids[2]).not.toBe(ids[0]);
+    });
+
     it('classifies a 2xx whose body lacks a captured path as invalid-response, without retrying', async () => {
       // Prepare
       const t = setup({ retry: NO_JITTER_RETRY }, { create: { method: 'POST', path: '/orders', expect: [202], capture: { id: '$.id' } } });
