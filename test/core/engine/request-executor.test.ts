@@ -61,8 +61,9 @@ describe('Class: RequestExecutor', () => {
       t.http.on('POST', '/hooks', { status: 503 }, { status: 200 });
 
       // Act
-      await runToEnd(t.clock, t.executor.execute(t.req('hook'), t.ctx(), t.who, Rng.of(1), { signal: t.signal }));
-      await runToEnd(t.clock, t.executor.execute(t.req('hook'), t.ctx(), t.who, Rng.of(2), { signal: t.signal }));
+      const lifecycleRng = Rng.of(7);
+      await runToEnd(t.clock, t.executor.execute(t.req('hook'), { ...t.ctx(), rng: lifecycleRng }, t.who, Rng.of(1), { signal: t.signal }));
+      await runToEnd(t.clock, t.executor.execute(t.req('hook'), { ...t.ctx(), rng: lifecycleRng }, t.who, Rng.of(2), { signal: t.signal }));
 
       // Assess: the retry carries the first attempt's id; the next logical request a new one
       const ids = t.http.calls.map((c) => (JSON.parse(c.body ?? '{}') as { event_id: string }).event_id);
