@@ -45,7 +45,9 @@ export async function readPlan(file: string, log: (line: string) => void): Promi
     return undefined;
   }
   try {
-    return loadPlan(text, file, process.env);
+    const loaded = loadPlan(text, file, process.env);
+    for (const warning of loaded.warnings) log(`warning: ${warning}`);
+    return loaded;
   } catch (error) {
     if (error instanceof LoadfleetError) {
       log(`error: invalid plan\n${error.message}`);
@@ -86,7 +88,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
   let display = { stop: (): void => undefined };
   try {
     const { report } = await runLocal({
-      plan, kind: loaded.kind, runId, clock: systemClock, http, events, stop: signals.stop, kill: signals.kill,
+      plan, kind: loaded.kind, runId, clock: systemClock, http, events, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings,
       onStart: (progress) => (display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) })),
     });
     display.stop();

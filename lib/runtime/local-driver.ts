@@ -41,6 +41,8 @@ export interface LocalRunOptions {
   /** A second signal: abandon everything now. */
   readonly kill: AbortSignal;
   readonly store?: RunStore;
+  /** Plan warnings, kept in the report's notes. */
+  readonly warnings?: readonly string[];
   /** Receives the live counters; the object is updated in place while the run goes on. */
   readonly onStart?: (progress: Readonly<LiveProgress>) => void;
 }
@@ -73,7 +75,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
-  const notes: string[] = [];
+  const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);
   let verified: Record<string, unknown> | undefined;
   const setup: { ok: boolean; failure?: string | undefined } = compiled.setup ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
   if (!setup.ok) {

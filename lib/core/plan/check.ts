@@ -136,3 +136,19 @@ function templateProblems(req: RequestSpec, path: ReadonlyArray<string | number>
   for (const [header, value] of Object.entries(req.headers)) attempt([...path, 'headers', header], () => compileString(value));
   if (req.body !== undefined) attempt([...path, 'body'], () => (typeof req.body === 'string' ? compileString(req.body) : compileJson(req.body)));
 }
+
+/**
+ * Things worth telling the user that are not errors, e.g. a phase with no task weights (every task then
+ * runs equally, as the phased seed does, but a user probably meant to set them).
+ */
+export function planWarnings(plan: Plan): string[] {
+  const warnings: string[] = [];
+  if (plan.load.model === 'phases') {
+    for (const phase of plan.load.phases) {
+      if (Object.keys(phase.weights).length === 0) {
+        warnings.push(`phase "${phase.name}" has no task weights: every task (${Object.keys(plan.tasks).join(', ')}) runs with weight 1`);
+      }
+    }
+  }
+  return warnings;
+}

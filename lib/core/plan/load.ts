@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRESETS } from '../presets/index.ts';
-import { checkPlan } from './check.ts';
+import { checkPlan, planWarnings } from './check.ts';
 import { PlanSchema, type Plan } from './schema.ts';
 import {
   PlanValidationError, collectEnvRefs, formatPath, issuesFromZod, parseSource, planErrorMap, sortIssues, validateSource,
@@ -14,6 +14,8 @@ export interface LoadedPlan {
   readonly plan: Plan;
   readonly kind: string;
   readonly secrets: readonly string[];
+  /** Not errors, but worth telling the user (printed by validate and run, kept in the report's notes). */
+  readonly warnings: readonly string[];
 }
 
 const KindSchema = z.object({ kind: z.string({ error: 'every plan starts with "kind": custom, or a preset such as day-in-life' }) });
@@ -61,7 +63,7 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
     // they are reported at the top of the file with the compiled key path.
     throw new PlanValidationError(problems.map((p) => issueAt(resolved, kind === 'custom' ? p.path : [], p.message, p.path)));
   }
-  return { plan, kind, secrets: refs.secrets };
+  return { plan, kind, secrets: refs.secrets, warnings: planWarnings(plan) };
 }
 
 function issueAt(source: ParsedSource, path: ReadonlyArray<string | number>, message: string, shownPath = path): PlanIssue {

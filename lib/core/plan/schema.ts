@@ -142,7 +142,8 @@ export const PhaseSchema = z.strictObject({
 export const PhasesLoadSchema = z.strictObject({
   model: z.literal('phases'),
   phases: z.array(PhaseSchema).min(1),
-  onOff: z.union([z.strictObject({ on: DurationGammaSchema, off: DurationGammaSchema }), z.literal(false)]).default({ on: { mean: 30_000, cv: 0.5 }, off: { mean: 60_000, cv: 0.5 } }),
+  // An ON period of 0 would make a user loop without ever sending or sleeping: it must be positive.
+  onOff: z.union([z.strictObject({ on: DurationGammaSchema.refine((g) => g.mean >= 1, { path: ['mean'], message: 'the ON period mean must be at least 1ms (use onOff: false for always-on users)' }), off: DurationGammaSchema }), z.literal(false)]).default({ on: { mean: 30_000, cv: 0.5 }, off: { mean: 60_000, cv: 0.5 } }),
   session: z.union([CountGammaSchema, z.literal(false)]).default({ mean: 20, cv: 0.5 }),
   /** Units the users are cut into (one per worker; local runs use 1). */
   workers: z.int().min(1).default(1),

@@ -128,3 +128,27 @@ describe('Function: checkPlan (templates and retry policy)', () => {
     expect(result.error?.issues[0]?.path).toEqual(['backoff']);
   });
 });
+
+describe('Function: planWarnings', () => {
+  const phasesPlan = async (weights: Record<string, number>, on = '1s') => {
+    const { PlanSchema } = await import('../../../lib/core/plan/schema.ts');
+    return PlanSchema.safeParse({
+      kind: 'custom', name: 'p', target: { baseUrl: 'http://127.0.0.1:1' },
+      requests: { a: { path: '/a' } }, tasks: { a: [{ request: 'a' }], b: [{ request: 'a' }] },
+      load: { model: 'phases', phases: [{ name: 'baseline', duration: '1s', weights }], onOff: { on: { mean: on }, off: { mean: '1s' } } },
+    });
+  };
+
+  it('warns when a phase has no task weights, naming the tasks that then run equally', async () => {
+    const { planWarnings } = await import('../../../lib/core/plan/check.ts');
+    const parsed = await phasesPlan({});
+    expect(planWarnings(parsed.data!)).toEqual(['phase "baseline" has no task weights: every task (a, b) runs with weight 1']);
+    expect(planWarnings((await phasesPlan({ a: 1 })).data!)).toEqual([]);
+  });
+
+  it('rejects an ON period of 0, which would make users spin without sleeping', async () => {
+    const parsed = await phasesPlan({ a: 1 }, '0ms');
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['load', 'onOff', 'on', 'mean']);
+  });
+});
