@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, type Expectation } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
+import { PresetBaseUrl, presetTargetShape } from './common.ts';
 
 /** The most buyers one burst may hold (one connection each; the general plan caps connections at 10 000). */
 export const MAX_BUYERS = 10_000;
@@ -22,11 +23,7 @@ export const FlashSaleSchema = z.strictObject({
   kind: z.literal('flash-sale'),
   name: z.string().min(1).default('flash-sale'),
   seed: z.int().default(1),
-  target: z.strictObject({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
-    headers: z.record(z.string(), z.string()).default({}),
-    timeout: DurationSchema.default(30_000),
-  }),
+  target: z.strictObject({ baseUrl: PresetBaseUrl, headers: presetTargetShape(30_000).headers, timeout: presetTargetShape(30_000).timeout }),
   /** The coupon's name: created by the setup, claimed by every buyer, read back by the verify step. */
   coupon: z
     .string()

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { DurationSchema, parseDuration } from '../duration.ts';
+import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { didYouMean } from '../plan/suggest.ts';
+import { NO_RETRY, presetTarget } from './common.ts';
 
 /** The preset's tasks: the seed's e-commerce task map, one per flow of the demo shop API. */
 export const PHASED_TASKS = ['index', 'browse', 'search', 'cart', 'viewCart', 'checkout'] as const;
@@ -156,12 +157,7 @@ export const PhasedSchema = z
     kind: z.literal('phased'),
     name: z.string().min(1).default('phased'),
     seed: z.int().default(1),
-    target: z.preprocess((v) => (typeof v === 'string' ? { baseUrl: v } : v), z.strictObject({
-      baseUrl: z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
-      timeout: DurationSchema.default(30_000),
-      maxConnections: z.int().min(1).max(10_000).default(100),
-      headers: z.record(z.string(), z.string()).default({}),
-    })),
+    target: presetTarget(30_000),
     duration: Seconds.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, 'duration must be above 0 and at most 24h'),
     warmupDuration: FIELDS.warmupDuration.optional(),
     baseline: phaseParams.optional(),
@@ -272,7 +268,7 @@ export function compilePhased(config: PhasedConfig): PlanInput {
     seed: config.seed,
     target: {
       baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
-      retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 }, circuitBreaker: false,
+      retry: NO_RETRY, circuitBreaker: false,
       propagation: { baggage: { synthetic_request: 'true' } },
     },
     payloads: {

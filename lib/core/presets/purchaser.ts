@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
+import { NO_RETRY, presetTarget } from './common.ts';
 
 /** `PURCHASER_ITEMS` is the seed's item list, drawn from for each purchase. */
 export const PURCHASER_ITEMS = ['health-potion', 'mana-potion', 'sword', 'shield', 'armor', 'boots', 'helmet', 'ring'] as const;
@@ -34,12 +35,7 @@ export const PurchaserSchema = z.strictObject({
   kind: z.literal('purchaser'),
   name: z.string().min(1).default('purchaser'),
   seed: z.int().default(1),
-  target: z.strictObject({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
-    timeout: DurationSchema.default(30_000),
-    maxConnections: z.int().min(1).max(10_000).default(100),
-    headers: z.record(z.string(), z.string()).default({}),
-  }),
+  target: presetTarget(30_000),
   purchasers: z.int().min(1).max(10_000).default(3),
   totalRate: z.number().positive().max(MAX_TOTAL_RATE),
   duration: DurationSchema.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, { error: 'duration must be above 0 and at most 24h' }),
@@ -71,7 +67,7 @@ export function compilePurchaser(config: PurchaserConfig): PlanInput {
     seed: config.seed,
     target: {
       baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
-      retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 }, circuitBreaker: false,
+      retry: NO_RETRY, circuitBreaker: false,
     },
     payloads: {
       fields: {

@@ -3,6 +3,7 @@ import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
+import { presetTargetShape } from './common.ts';
 
 const Fraction = z.number().min(0).max(1);
 /** Longest webhooks run (the seed's runs last seconds to minutes; a day is a generous safety cap). */
@@ -18,11 +19,8 @@ export const ORDERS_PATH = '/webhooks/payments/orders';
 export const CHARGEBACKS_PATH = '/webhooks/payments/chargebacks';
 
 const TargetObject = z.strictObject({
-  baseUrl: z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:3001' }),
-  /** The seed's `http.Client{Timeout: 5 * time.Second}`. */
-  timeout: DurationSchema.default(5000),
-  maxConnections: z.int().min(1).max(10_000).default(100),
-  headers: z.record(z.string(), z.string()).default({}),
+  // Timeout 5s: the seed's `http.Client{Timeout: 5 * time.Second}`.
+  ...presetTargetShape(5000),
   /** Resends of a webhook after a network error, 5xx or 429 (the seed sends each once). A resend keeps its event_id. */
   retries: z.int().min(0).max(20).default(0),
   retryBackoff: DurationSchema.default(100),

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { DurationSchema } from '../duration.ts';
+
+/** The target URL every preset takes: http(s) only, with an example in the error. */
+export const PresetBaseUrl = z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' });
+
+/** The target keys presets share, with each preset's own timeout default. */
+export function presetTargetShape(timeoutMs: number) {
+  return {
+    baseUrl: PresetBaseUrl,
+    timeout: DurationSchema.default(timeoutMs),
+    maxConnections: z.int().min(1).max(10_000).default(100),
+    headers: z.record(z.string(), z.string()).default({}),
+  };
+}
+
+/**
+ * `presetTarget` is a preset's `target`: either a bare URL string (as the seeds' `-target` flags) or
+ * `{ baseUrl, timeout, maxConnections, headers }`.
+ */
+export function presetTarget(timeoutMs: number) {
+  return z.preprocess((value) => (typeof value === 'string' ? { baseUrl: value } : value), z.strictObject(presetTargetShape(timeoutMs)));
+}
+
+/**
+ * No retries: load models that measure an offered load (a rate, a burst, phases) must not resend,
+ * because a retry changes the load and the outcome counts. The other fields only satisfy the schema.
+ */
+export const NO_RETRY = { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 } as const;
