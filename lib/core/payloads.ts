@@ -29,13 +29,15 @@ export class PayloadSource {
     this.fields = Object.entries(spec.fields).map(([name, field]) => [name, compileField(field, seed, name, spec.count ?? 0)]);
   }
 
-  /** Payload number `index` (0-based). */
+  /**
+   * The payload of lifecycle number `index` (0-based). With a finite `payloads.count`, the payloads are a
+   * pool that open-ended models (rate, vus, phases) cycle through: lifecycle n uses payload n mod count.
+   */
   get(index: number): Payload {
-    if (!Number.isInteger(index) || index < 0 || index >= this.count) {
-      throw new RangeError(`payload index ${index} is outside 0..${this.count - 1} (payloads.count)`);
-    }
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`payload index ${index} is not a non-negative integer`);
+    const slot = index < this.count ? index : index % this.count;
     const payload: Payload = {};
-    for (const [name, gen] of this.fields) payload[name] = gen(index);
+    for (const [name, gen] of this.fields) payload[name] = gen(slot);
     return payload;
   }
 

@@ -72,12 +72,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const propagation = plan.target.propagation ? new TracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
-  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation });
+  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);
   let verified: Record<string, unknown> | undefined;
-  const setup: { ok: boolean; failure?: string | undefined } = compiled.setup ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
+  const setup: { ok: boolean; failure?: string | undefined; vars?: Readonly<Record<string, unknown>> } = compiled.setup ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
   if (!setup.ok) {
     // Nothing of the load starts when setup failed: every planned lifecycle is dropped, with the reason.
     notes.push(`setup failed: ${setup.failure}; the load did not start`);
@@ -85,6 +85,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
     recordDropped(Array.from({ length: planned ?? 0 }, (_, i) => i), lifecycleEnv(runtime, 'load', recorder), 'setup failed');
     await store.saveUnitResult(opts.runId, 'load', recorder.result(clock.now()));
   } else {
+    runtime.sharedVars = 'vars' in setup ? setup.vars : undefined;
     // Absolute start times count from the end of setup, so a slow setup never eats into a burst's delay.
     if (compiled.setup) ({ units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, clock.now() + START_LEAD_MS));
     await drive(units, parallel, runtime, progress);

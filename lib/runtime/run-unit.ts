@@ -25,6 +25,8 @@ export interface UnitRuntime {
   /** Hard stop: abandon everything. */
   readonly kill: AbortSignal;
   readonly progress?: ProgressCounters & { lifecycles: number; started: number };
+  /** Values captured by the plan's setup steps, given to every lifecycle and to verify. */
+  sharedVars?: Readonly<Record<string, unknown>>;
   /** Trace-context propagation, when the plan asks for it. */
   readonly propagation?: TracePropagation | undefined;
 }
@@ -44,7 +46,7 @@ export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder
   return {
     program, payloads: compiled.payloads, runId: rt.runId, unitId, seed: compiled.plan.seed, clock: rt.clock,
     executor: rt.executor, recorder, events: rt.events, terminal: compiled.terminal, stop: rt.stop, kill: rt.kill,
-    progress: rt.progress, deferCleanup: false, propagation: rt.propagation,
+    progress: rt.progress, deferCleanup: false, propagation: rt.propagation, sharedVars: rt.sharedVars,
   };
 }
 

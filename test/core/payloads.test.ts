@@ -163,13 +163,21 @@ describe('Class: PayloadSource', () => {
       expect(a).toBeLessThan(1650);
     });
 
-    it.each([-1, 3, 1.5, Number.NaN])('throws RangeError for the index %s', (index) => {
+    it.each([-1, 1.5, Number.NaN])('throws RangeError for the index %s', (index) => {
       // Prepare
       const s = source({ count: 3, fields: {} });
 
       // Act + Assess
       expect(() => s.get(index)).toThrow(RangeError);
-      expect(() => s.get(index)).toThrow(`payload index ${index} is outside 0..2`);
+      expect(() => s.get(index)).toThrow(`payload index ${index} is not a non-negative integer`);
+    });
+
+    it('cycles a finite pool for open-ended models: lifecycle n uses payload n mod count', () => {
+      // Prepare
+      const s = source({ count: 3, fields: { n: '{{seq}}' } });
+
+      // Act + Assess
+      expect([0, 1, 2, 3, 4, 7].map((i) => s.get(i).n)).toEqual(['1', '2', '3', '1', '2', '2']);
     });
   });
 

@@ -33,6 +33,10 @@ export interface LifecycleEnv {
   readonly deferCleanup: boolean;
   /** Gives each lifecycle its trace when the plan propagates trace context. */
   readonly propagation?: TracePropagation | undefined;
+  /** Values captured by the plan's setup steps: every lifecycle (and verify) starts with them. */
+  readonly sharedVars?: Readonly<Record<string, unknown>> | undefined;
+  /** Record each lifecycle's actual first send time (the burst model's start skew). */
+  readonly measureStarts?: boolean | undefined;
   /** The load phase this lifecycle runs in (`phases` model), for per-phase figures. */
   readonly phase?: string | undefined;
   /** A setup or verify run: its requests are recorded, its outcome is not a lifecycle of the load. */
@@ -56,7 +60,8 @@ export function startCursor(seed: number, index: number): Cursor {
  * failed requests fail the lifecycle (whose armed cleanup still runs) and are recorded.
  */
 export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<LifecycleStatus> {
-  const cursor: Cursor = { ...start, vars: { ...start.vars } };
+  const fresh = start.pc === 0 && start.phase === 'body';
+  const cursor: Cursor = { ...start, vars: fresh && env.sharedVars ? { ...(env.sharedVars as Cursor['vars']), ...start.vars } : { ...start.vars } };
   const rng = Rng.fromState(cursor.rng);
   const payload = env.payloads.get(cursor.index);
   const key = env.payloads.keyOf(cursor.index, payload);
@@ -190,7 +195,7 @@ function takeStart(cursor: Cursor, env: LifecycleEnv): number | undefined {
   const intended = cursor.startAt;
   if (intended === undefined) return undefined;
   delete cursor.startAt;
-  env.recorder.recordStart(env.clock.now());
+  if (env.measureStarts) env.recorder.recordStart(env.clock.now());
   return intended;
 }
 

@@ -54,6 +54,8 @@ export interface RequestExecutorDeps {
   readonly guard: RunGuard;
   readonly breaker: { readonly failureThreshold: number; readonly cooldown: number } | false;
   readonly progress?: ProgressCounters;
+  /** Run-wide cap on requests per second (limits.maxRps); absent = none. */
+  readonly maxRps?: number | undefined;
   /** Stamps traceparent/baggage headers when the plan asks for it. */
   readonly propagation?: TracePropagation | undefined;
 }
@@ -66,8 +68,13 @@ export interface RequestExecutorDeps {
 export class RequestExecutor {
   private readonly limiters = new Map<string, TokenBucket | null>();
   private readonly breakers = new Map<string, CircuitBreaker | null>();
+  /** The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks. */
+  private readonly runLimiter: TokenBucket | undefined;
 
-  constructor(private readonly deps: RequestExecutorDeps) {}
+  constructor(private readonly deps: RequestExecutorDeps) {
+    this.runLimiter = deps.maxRps ? new TokenBucket({ ratePerSec: deps.maxRps, burst: Math.max(1, Math.ceil(deps.maxRps / 10)) }, deps.clock) : undefined;
+  }
+
 
   /** Sends `req` for lifecycle `who`, retrying as its policy says; never throws. */
   async execute(req: CompiledRequest, ctx: TemplateContext, who: Requester, rng: Rng, opts: ExecuteOptions): Promise<RequestOutcome> {
@@ -110,6 +117,13 @@ export class RequestExecutor {
 
   private async attempt(req: CompiledRequest, rendered: RenderedRequest, opts: ExecuteOptions, who: Requester): Promise<{ status?: number; errorKind?: ErrorKind; message?: string; json?: unknown; sent: boolean }> {
     const { clock, http, guard } = this.deps;
+    if (this.runLimiter && this.runLimiter.tryTake() !== 0) {
+      try {
+        await this.runLimiter.take(opts.signal);
+      } catch {
+        return { errorKind: 'aborted', message: 'stopped while rate-limited', sent: false };
+      }
+    }
     const limiter = this.limiterFor(req);
     if (limiter) {
       try {

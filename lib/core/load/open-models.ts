@@ -69,7 +69,8 @@ export async function runBurst(unit: BurstUnit, env: LifecycleEnv): Promise<Curs
     return [];
   }
   if (env.progress) env.progress.started += indices.length;
-  const statuses = await Promise.all(cursors.map((cursor) => runLifecycle(cursor, env)));
+  const burstEnv = { ...env, measureStarts: true };
+  const statuses = await Promise.all(cursors.map((cursor) => runLifecycle(cursor, burstEnv)));
   return statuses.flatMap((status) => (status.done ? [] : [status.cursor]));
 }
 

@@ -111,6 +111,12 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   if ((plan.load.model === 'rate' || plan.load.model === 'vus') && plan.load.duration > plan.limits.maxDuration) {
     problems.push({ path: ['load', 'duration'], message: `duration exceeds limits.maxDuration (${plan.limits.maxDuration} ms)` });
   }
+  if (plan.load.model === 'phases') {
+    const users = Math.max(...plan.load.phases.map((p) => p.users));
+    if (users > plan.limits.maxConcurrency) problems.push({ path: ['load', 'phases'], message: `${users} users exceed limits.maxConcurrency ${plan.limits.maxConcurrency}` });
+    const total = plan.load.phases.reduce((sum, p) => sum + p.duration, 0);
+    if (total > plan.limits.maxDuration) problems.push({ path: ['load', 'phases'], message: `the phases last ${total} ms in all, over limits.maxDuration (${plan.limits.maxDuration} ms)` });
+  }
   if (plan.load.model === 'rate' && plan.load.rate > plan.limits.maxRps) {
     problems.push({ path: ['load', 'rate'], message: `rate ${plan.load.rate}/s exceeds limits.maxRps ${plan.limits.maxRps}` });
   }
