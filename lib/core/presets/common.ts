@@ -27,3 +27,8 @@ export function presetTarget(timeoutMs: number) {
  * because a retry changes the load and the outcome counts. The other fields only satisfy the schema.
  */
 export const NO_RETRY = { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 } as const;
+
+/** The general plan's target fields a preset's `target` carries over as they are. */
+export function targetBasics(target: { baseUrl: string; headers: Record<string, string>; timeout: number; maxConnections: number }) {
+  return { baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections };
+}

@@ -3,7 +3,7 @@ import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { didYouMean } from '../plan/suggest.ts';
-import { NO_RETRY, presetTarget } from './common.ts';
+import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
 
 /** The preset's tasks: the seed's e-commerce task map, one per flow of the demo shop API. */
 export const PHASED_TASKS = ['index', 'browse', 'search', 'cart', 'viewCart', 'checkout'] as const;
@@ -267,7 +267,7 @@ export function compilePhased(config: PhasedConfig): PlanInput {
     name: config.name,
     seed: config.seed,
     target: {
-      baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
+      ...targetBasics(target),
       retry: NO_RETRY, circuitBreaker: false,
       propagation: { baggage: { synthetic_request: 'true' } },
     },

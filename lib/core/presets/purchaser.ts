@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
-import { NO_RETRY, presetTarget } from './common.ts';
+import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
 
 /** `PURCHASER_ITEMS` is the seed's item list, drawn from for each purchase. */
 export const PURCHASER_ITEMS = ['health-potion', 'mana-potion', 'sword', 'shield', 'armor', 'boots', 'helmet', 'ring'] as const;
@@ -66,7 +66,7 @@ export function compilePurchaser(config: PurchaserConfig): PlanInput {
     name: config.name,
     seed: config.seed,
     target: {
-      baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
+      ...targetBasics(target),
       retry: NO_RETRY, circuitBreaker: false,
     },
     payloads: {

@@ -3,7 +3,7 @@ import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
-import { presetTargetShape } from './common.ts';
+import { presetTargetShape, targetBasics } from './common.ts';
 
 const Fraction = z.number().min(0).max(1);
 /** Longest webhooks run (the seed's runs last seconds to minutes; a day is a generous safety cap). */
@@ -120,7 +120,7 @@ export function compileWebhooks(config: WebhooksConfig): PlanInput {
     name: config.name,
     seed: config.seed,
     target: {
-      baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections,
+      ...targetBasics(target),
       retry: { max: target.retries, backoff: target.retryBackoff, factor: 2, maxBackoff: Math.max(30_000, target.retryBackoff), jitter: 0.5 },
       // Every webhook is sent (and counted) as the seed does; a breaker would turn outages into circuit-open errors.
       circuitBreaker: false,
