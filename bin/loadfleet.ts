@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { demoCommand } from '../lib/cli/demo-command.ts';
 import { EXIT } from '../lib/cli/exit-codes.ts';
+import { hitCommand, type HitOptions } from '../lib/cli/hit-command.ts';
 import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
 import { validateCommand } from '../lib/cli/validate-command.ts';
 import { isLoopback } from '../lib/cli/allowlist.ts';
@@ -63,6 +64,23 @@ program
     process.once('SIGINT', close);
     process.once('SIGTERM', close);
   });
+
+program
+  .command('hit')
+  .argument('<url>', 'the URL to load (loopback unless --allow-host)')
+  .description('quick mode: hammer one URL (closed loop, or a constant rate with -R), through the same engine as every plan')
+  .option('-c, --connections <n>', 'concurrent connections (closed loop: users; with -R: most in flight)', integer, 50)
+  .option('-d, --duration <d>', 'how long, e.g. 10s', '10s')
+  .option('-R, --rate <n>', 'constant rate in requests per second (open model, latency from the intended start)', Number)
+  .option('-m, --method <method>', 'HTTP method', 'GET')
+  .option('-H, --header <header>', 'request header "Name: value" (repeatable)', collect)
+  .option('-b, --body <body>', 'request body')
+  .option('--timeout <d>', 'per-request deadline', '10s')
+  .option('--json', 'print one JSON summary line only')
+  .option('--out <dir>', 'also write report.json and events.csv there')
+  .option('--quiet', 'no progress and no summary')
+  .option('--allow-host <host>', 'allow a non-loopback host you own (repeatable)', collect)
+  .action(async (url: string, opts: HitOptions) => process.exit((await hitCommand(url, opts)).exitCode));
 
 withRunOptions(program.command('demo').argument('[workload]', 'example to run', 'day-in-life').description('start the demo target and run examples/WORKLOAD.yaml against it'))
   .action(async (workload: string, opts: RunCommandOptions) => process.exit((await demoCommand(workload, opts)).exitCode));

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CsvEventSink } from '../adapters/local/csv-event-sink.ts';
+import { CsvEventSink, NullEventSink } from '../adapters/local/csv-event-sink.ts';
+import type { EventSink } from '../core/ports.ts';
 import { systemClock } from '../adapters/local/system-clock.ts';
 import { UndiciHttpClient } from '../adapters/http/undici-client.ts';
 import { formatDuration } from '../core/duration.ts';
@@ -61,6 +62,22 @@ export async function readPlan(file: string, log: (line: string) => void): Promi
 export async function runCommand(file: string, opts: RunCommandOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunCommandResult> {
   const loaded = await readPlan(file, log);
   if (!loaded) return { exitCode: EXIT.invalidInput };
+  return executePlan(loaded, opts, log);
+}
+
+/** How `executePlan` reports and what it writes. */
+export interface ExecuteOptions extends RunCommandOptions {
+  /** Write events.csv and report.json (default true; `hit` writes them only with --out). */
+  readonly files?: boolean;
+  /** Print the summary (default: unless quiet). `hit --json` prints its own line instead. */
+  readonly summary?: boolean;
+}
+
+/**
+ * Runs a loaded plan on this machine, the one path every command takes (`run`, `demo`, `hit`): apply
+ * overrides, check the allowlist, open the outputs, install the stop signals, run, report.
+ */
+export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log: (line: string) => void): Promise<RunCommandResult> {
   let plan = loaded.plan;
   if (opts.baseUrl !== undefined) plan = { ...plan, target: { ...plan.target, baseUrl: opts.baseUrl } };
   if (opts.seed !== undefined) plan = { ...plan, seed: opts.seed };
@@ -72,18 +89,22 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
   }
 
   const runId = newRunId();
+  const writeFiles = opts.files ?? true;
   const outDir = opts.out ?? join('reports', runId);
-  let events: CsvEventSink;
-  try {
-    await mkdir(outDir, { recursive: true });
-    await access(outDir, constants.W_OK);
-    events = await CsvEventSink.open(join(outDir, 'events.csv'));
-  } catch (error) {
-    log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
-    return { exitCode: EXIT.invalidInput };
+  let events: EventSink = new NullEventSink();
+  if (writeFiles) {
+    try {
+      await mkdir(outDir, { recursive: true });
+      await access(outDir, constants.W_OK);
+      events = await CsvEventSink.open(join(outDir, 'events.csv'));
+    } catch (error) {
+      log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
+      return { exitCode: EXIT.invalidInput };
+    }
   }
   const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
   const signals = installStopSignals(log);
+  const summary = opts.summary ?? !opts.quiet;
   if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${plan.target.baseUrl}`);
   let display = { stop: (): void => undefined };
   try {
@@ -92,13 +113,11 @@ export async function runCommand(file: string, opts: RunCommandOptions, log: (li
       onStart: (progress) => (display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) })),
     });
     display.stop();
-    await writeJsonReport(join(outDir, 'report.json'), report);
-    if (!opts.quiet) {
-      process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');
-      log(`reports: ${join(outDir, 'report.json')}, ${join(outDir, 'events.csv')}`);
-    }
+    if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
+    if (summary) process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');
+    if (!opts.quiet && writeFiles) log(`reports: ${join(outDir, 'report.json')}, ${join(outDir, 'events.csv')}`);
     const exitCode = report.status === 'aborted' ? EXIT.interrupted : report.status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
-    return { exitCode, report, outDir };
+    return writeFiles ? { exitCode, report, outDir } : { exitCode, report };
   } finally {
     display.stop();
     signals.dispose();

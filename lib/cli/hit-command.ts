@@ -1,0 +1,101 @@
+import { parseDuration } from '../core/duration.ts';
+import { loadPlan } from '../core/plan/load.ts';
+import { LoadfleetError } from '../core/errors.ts';
+import type { PlanInput } from '../core/plan/schema.ts';
+import type { RunReport } from '../core/report/model.ts';
+import { LOADFLEET_VERSION } from '../adapters/http/undici-client.ts';
+import { EXIT } from './exit-codes.ts';
+import { executePlan, type RunCommandResult } from './run-command.ts';
+
+/** Options of `loadfleet hit URL`, named as autocannon and hey name them. */
+export interface HitOptions {
+  readonly connections: number;
+  readonly duration: string;
+  readonly rate?: number;
+  readonly method: string;
+  readonly header?: readonly string[];
+  readonly body?: string;
+  readonly timeout: string;
+  readonly json?: boolean;
+  readonly out?: string;
+  readonly quiet?: boolean;
+  readonly allowHost?: readonly string[];
+}
+
+/**
+ * Compiles `hit` options into a general plan: one request, and a closed (`vus`, one user per
+ * connection) or open (`rate`, at most `connections` in flight) load. No retries and no circuit breaker,
+ * so every request the load asks for is sent and counted, as autocannon and hey do.
+ */
+export function hitPlan(url: string, opts: HitOptions): PlanInput {
+  const target = new URL(url);
+  const headers: Record<string, string> = {};
+  for (const line of opts.header ?? []) {
+    const at = line.indexOf(':');
+    if (at <= 0) throw new LoadfleetError('HIT_INVALID', `invalid header ${JSON.stringify(line)}: use "Name: value"`);
+    headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim();
+  }
+  const duration = parseDuration(opts.duration);
+  if (duration === undefined || duration <= 0) throw new LoadfleetError('HIT_INVALID', `invalid duration ${JSON.stringify(opts.duration)}: use e.g. 10s`);
+  const load = opts.rate !== undefined
+    ? { model: 'rate' as const, rate: opts.rate, workers: 1, duration, maxInFlight: opts.connections, startJitter: false }
+    : { model: 'vus' as const, vus: opts.connections, duration };
+  return {
+    kind: 'custom',
+    name: 'hit',
+    target: { baseUrl: target.origin, headers, timeout: opts.timeout, retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 }, maxConnections: opts.connections, circuitBreaker: false },
+    requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
+    lifecycle: [{ request: 'hit' }],
+    load,
+    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: Math.max(10_000, opts.rate ?? 0) },
+  };
+}
+
+/** The one-line summary `hit --json` prints, in autocannon's spirit. */
+export interface HitSummary {
+  requests: number;
+  errors: number;
+  non2xx: number;
+  durationS: number;
+  p50Ms: number;
+  p99Ms: number;
+  version: string;
+}
+
+/** Reduces a run report to the `hit --json` line: transport errors apart from non-2xx answers. */
+export function hitSummary(report: RunReport): HitSummary {
+  const endpoint = report.endpoints.hit;
+  const errors = endpoint?.errors ?? {};
+  const non2xx = (errors.http4xx ?? 0) + (errors.http5xx ?? 0) + (errors['unexpected-status'] ?? 0);
+  return {
+    requests: report.totals.requests,
+    errors: (endpoint?.errorCount ?? 0) - non2xx,
+    non2xx,
+    durationS: report.durationMs / 1000,
+    p50Ms: endpoint?.latencyMs.p50 ?? 0,
+    p99Ms: endpoint?.latencyMs.p99 ?? 0,
+    version: LOADFLEET_VERSION,
+  };
+}
+
+/**
+ * `loadfleet hit URL`: the quick mode users expect from autocannon or hey, run through the same engine
+ * as every plan (the options compile to a general plan, validated like a plan file).
+ */
+export async function hitCommand(url: string, opts: HitOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunCommandResult> {
+  let loaded;
+  try {
+    const plan = hitPlan(url, opts);
+    loaded = loadPlan(JSON.stringify(plan), 'hit', process.env);
+  } catch (error) {
+    if (error instanceof LoadfleetError || error instanceof TypeError) {
+      log(`error: ${(error as Error).message}`);
+      return { exitCode: EXIT.invalidInput };
+    }
+    throw error;
+  }
+  const quiet = opts.quiet ?? opts.json ?? false;
+  const result = await executePlan(loaded, { out: opts.out, quiet, allowHost: opts.allowHost, files: opts.out !== undefined, summary: !quiet }, log);
+  if (opts.json && result.report) process.stdout.write(`${JSON.stringify(hitSummary(result.report))}\n`);
+  return result;
+}
