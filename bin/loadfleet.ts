@@ -79,6 +79,7 @@ program
   .option('--json', 'print one JSON summary line only')
   .option('--out <dir>', 'also write report.json and events.csv there')
   .option('--quiet', 'no progress and no summary')
+  .option('--max-rps <n>', 'cap on requests per second for the whole run', Number)
   .option('--allow-host <host>', 'allow a non-loopback host you own (repeatable)', collect)
   .action(async (url: string, opts: HitOptions) => process.exit((await hitCommand(url, opts)).exitCode));
 

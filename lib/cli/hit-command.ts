@@ -20,6 +20,8 @@ export interface HitOptions {
   readonly out?: string;
   readonly quiet?: boolean;
   readonly allowHost?: readonly string[];
+  /** Run-wide cap on requests per second (limits.maxRps); default 100,000. */
+  readonly maxRps?: number;
 }
 
 /**
@@ -47,9 +49,12 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,
-    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: Math.max(10_000, opts.rate ?? 0) },
+    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0) },
   };
 }
+
+/** `hit`'s default cap on requests per second: above what one core can send, still a cap. */
+export const HIT_MAX_RPS = 100_000;
 
 /** The one-line summary `hit --json` prints, in autocannon's spirit. */
 export interface HitSummary {

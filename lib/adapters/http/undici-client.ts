@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import { HttpTransportError } from '../../core/errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/ports.ts';
+import { Deadlines, type Deadline } from './deadlines.ts';
 import { toTransportError, type TransportKind } from './undici-errors.ts';
 
 /** `LOADFLEET_VERSION` is stamped into the default `user-agent` so target owners can spot our traffic. */
@@ -44,6 +45,8 @@ export class UndiciHttpClient implements HttpClient {
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
   private closing: Promise<void> | undefined;
+  private readonly deadlines = new Deadlines(() => performance.now());
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(opts: UndiciHttpClientOptions = {}) {
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -60,89 +63,141 @@ export class UndiciHttpClient implements HttpClient {
   /** Sends one request; see the class doc for the deadline and error contract. */
   async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     if (signal?.aborted) throw abortedError(signal.reason);
-
-    // One controller, one timer and one listener per request, all released in `finally`. A manual
-    // controller rather than AbortSignal.any(): the caller's signal is long-lived (the whole run), and
-    // we want to know which side fired without inspecting reasons.
-    const controller = new AbortController();
-    let firedBy: TransportKind | undefined;
-    const timer = setTimeout(() => {
-      firedBy ??= 'timeout';
-      controller.abort(new HttpTransportError('timeout', `timeout: no complete response within ${req.timeoutMs} ms`));
-    }, req.timeoutMs);
-    const onAbort = (): void => {
-      firedBy ??= 'aborted';
-      controller.abort(abortedError(signal?.reason));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await this.exchange(req, controller.signal);
-    } catch (err) {
-      // Whichever of our signals fired first decides, whatever undici happened to throw on the way out.
-      throw firedBy ? toTransportError(controller.signal.reason, firedBy) : toTransportError(err);
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
+    const { origin, path } = splitUrl(req.url);
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
+      if (signal) this.watch(signal);
+      this.deadlines.add(exchange, req.timeoutMs);
+      try {
+        this.dispatcher.dispatch(
+          { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null },
+          exchange,
+        );
+      } catch (err) {
+        exchange.fail(toTransportError(err));
+      }
+    });
   }
 
-  /** Closes the Agent this client created (waiting for in-flight requests); a no-op for an injected dispatcher. */
   close(): Promise<void> {
     this.closing ??= this.owned ? this.owned.close().then(() => undefined) : Promise.resolve();
     return this.closing;
   }
 
-  /** Performs the request and reads (or discards) the body, all under `signal`. */
-  private async exchange(req: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
-    const url = new URL(req.url);
-    const res = await this.dispatcher.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: req.method,
-      headers: this.withUserAgent(req.headers),
-      body: req.body ?? null,
-      signal,
-    });
-    const headers = res.headers;
-    if (!req.readBody) {
-      // dump() drains up to the limit so the socket can be reused; past it, it closes the socket.
-      await res.body.dump({ limit: this.maxResponseBytes, signal });
-      return { status: res.statusCode, headers, body: '' };
-    }
-    const body = await readCapped(res.body, this.maxResponseBytes, headers['content-length']);
-    return { status: res.statusCode, headers, body };
+  /**
+   * One listener per caller signal (a run's stop signal lives for the whole run), instead of one per
+   * request: when it aborts, every exchange started under it is aborted.
+   */
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const entry of [...this.deadlines.entries()]) {
+          const exchange = entry as Exchange;
+          if (exchange.signal === signal) exchange.abort('aborted', abortedError(signal.reason));
+        }
+      },
+      { once: true },
+    );
   }
 
-  /** Adds our `user-agent` unless the request sets one (header names are case-insensitive). */
-  private withUserAgent(headers: Readonly<Record<string, string>>): Record<string, string> {
-    for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'user-agent') return { ...headers };
-    }
+  private withUserAgent(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    // Compiled requests are lower-cased; only a request without a user agent gets a copy with ours.
+    if (headers['user-agent'] !== undefined) return headers;
+    for (const name in headers) if (name.toLowerCase() === 'user-agent') return headers;
     return { ...headers, 'user-agent': this.userAgent };
   }
 }
 
 /**
- * Reads a body as UTF-8 text, failing with `invalid-response` once it exceeds `max` bytes. A declared
- * `content-length` over the cap fails before reading anything. Throwing inside `for await` destroys
- * the stream, which releases the socket.
+ * `Exchange` is one request driven through undici's low-level `dispatch()`: it collects the status,
+ * headers and (only when asked) the body, enforces the size cap, and settles once. Using the handler
+ * API directly avoids a Readable stream, an AbortController and a timer per request: undici hands us a
+ * controller to abort with, and deadlines are swept by the shared `Deadlines`.
  */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number, contentLength: string | string[] | undefined): Promise<string> {
-  const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
-  if (declared > max) {
-    // Without a listener the stream's own AbortError would surface as an uncaught 'error' event.
-    body.on('error', () => undefined).destroy();
-    throw oversize(max, `content-length ${declared}`);
+class Exchange implements Dispatcher.DispatchHandler, Deadline {
+  deadline = 0;
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
+  list: Deadline['list'];
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+  private settled = false;
+  private firedBy: TransportKind | undefined;
+  private pending: Error | undefined;
+
+  constructor(
+    private readonly req: HttpRequest,
+    private readonly max: number,
+    private readonly resolve: (res: HttpResponse) => void,
+    private readonly reject: (err: HttpTransportError) => void,
+    private readonly deadlines: Deadlines,
+    readonly signal: AbortSignal | undefined,
+  ) {
+    if (req.readBody) this.chunks = [];
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw oversize(max, `${size} bytes read so far`);
-    chunks.push(chunk);
+
+  /** Called by `Deadlines` when the overall deadline passes. */
+  expire(): void {
+    this.abort('timeout', new HttpTransportError('timeout', `timeout: no complete response within ${this.req.timeoutMs} ms`));
   }
-  return Buffer.concat(chunks, size).toString('utf8');
+
+  /** Aborts the exchange and rejects at once, whatever undici does next. */
+  abort(kind: TransportKind, reason: HttpTransportError): void {
+    if (this.settled) return;
+    this.firedBy ??= kind;
+    this.fail(reason);
+    if (this.controller) this.controller.abort(reason);
+    else this.pending = reason;
+  }
+
+  fail(err: HttpTransportError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.deadlines.remove(this);
+    this.reject(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pending) controller.abort(this.pending);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational: the real answer follows
+    this.status = statusCode;
+    this.headers = headers;
+    const declared = this.chunks ? Number(headers['content-length']) : Number.NaN;
+    if (declared > this.max) controller.abort(oversize(this.max, `content-length ${declared}`));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.chunks) return; // the body is not wanted: drop it as it arrives
+    this.size += chunk.length;
+    if (this.size > this.max) controller.abort(oversize(this.max, `${this.size} bytes read so far`));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.deadlines.remove(this);
+    const body = this.chunks ? (this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8')) : '';
+    this.resolve({ status: this.status, headers: this.headers, body });
+  }
+
+  onResponseError(controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    // Connection errors come before any controller exists.
+    const reason = controller?.reason ?? err;
+    this.fail(this.firedBy ? toTransportError(reason, this.firedBy) : toTransportError(err));
+  }
 }
+
 
 function oversize(max: number, seen: string): HttpTransportError {
   return new HttpTransportError('invalid-response', `invalid-response: body exceeds ${max} bytes (${seen})`);
@@ -150,4 +205,10 @@ function oversize(max: number, seen: string): HttpTransportError {
 
 function abortedError(reason: unknown): HttpTransportError {
   return new HttpTransportError('aborted', 'aborted: the caller cancelled the request', { cause: reason });
+}
+
+/** Splits an absolute URL into origin and path without building a URL object. */
+export function splitUrl(url: string): { origin: string; path: string } {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash < 0 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
 }
