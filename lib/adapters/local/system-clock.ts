@@ -1,27 +1,66 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../../core/ports.ts';
 
+/** One pending sleep: its timer and how to reject it. */
+interface Sleeper {
+  timer: NodeJS.Timeout;
+  reject: (reason: unknown) => void;
+}
+
 /**
- * `systemClock` is the real `Clock`: epoch milliseconds with sub-millisecond precision, and sleeps on
- * Node timers.
- *
- * `now()` is `performance.timeOrigin + performance.now()` rather than `Date.now()`: it is monotonic
- * within the process (a wall-clock step from NTP does not make latencies negative) and fractional.
- * Sleeps are not `unref`ed on purpose: a pending sleep is work the process must wait for.
+ * Sleepers per signal. A run's stop signal lives for the whole run and thousands of sleeps may wait on
+ * it at once (virtual users, cleanup waits, a rate's pacing); adding and removing an abort listener per
+ * sleep would make every sleep pay for all the others. Instead each signal gets one listener, which
+ * rejects every sleeper registered under it.
+ */
+const sleepers = new WeakMap<AbortSignal, Set<Sleeper>>();
+
+function sleepersOf(signal: AbortSignal): Set<Sleeper> {
+  let set = sleepers.get(signal);
+  if (!set) {
+    const pending = new Set<Sleeper>();
+    set = pending;
+    sleepers.set(signal, pending);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const sleeper of pending) {
+          clearTimeout(sleeper.timer);
+          sleeper.reject(signal.reason);
+        }
+        pending.clear();
+      },
+      { once: true },
+    );
+  }
+  return set;
+}
+
+/**
+ * `systemClock` is the real `Clock`: epoch milliseconds with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), and sleeps on Node timers. A sleep rejects with the
+ * signal's reason when the signal aborts, as `FakeClock` does.
  */
 export const systemClock: Clock = {
   now(): number {
     return performance.timeOrigin + performance.now();
   },
 
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    try {
-      await sleep(ms, undefined, signal ? { signal } : undefined);
-    } catch (err) {
-      // node:timers/promises rejects with its own AbortError (reason in `cause`); the port promises
-      // the signal's reason itself, as FakeClock does.
-      if (signal?.aborted) throw signal.reason;
-      throw err;
-    }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      if (!signal) {
+        setTimeout(resolve, ms);
+        return;
+      }
+      const set = sleepersOf(signal);
+      const sleeper: Sleeper = {
+        timer: setTimeout(() => {
+          set.delete(sleeper);
+          resolve();
+        }, ms),
+        reject,
+      };
+      set.add(sleeper);
+    });
   },
 };
