@@ -11,7 +11,8 @@ export interface TokenBucketOptions {
 /** A caller parked in `take`, waiting for its turn. */
 interface Waiter {
   readonly resolve: () => void;
-  readonly detach: () => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal: AbortSignal | undefined;
 }
 
 /**
@@ -37,10 +38,12 @@ export class TokenBucket {
   private readonly burst: number;
   private tokens: number;
   private refilledAt: number;
-  private readonly queue: Waiter[] = [];
+  private queue: Waiter[] = [];
   private pumping = false;
-  /** Cancels the pump's sleep; set only while it sleeps. */
-  private wake: AbortController | undefined;
+  /** Wakes the pump early when every waiter is gone; reused until it fires, so a sleep costs no controller. */
+  private wake = new AbortController();
+  /** Waiters per caller signal: one abort listener per signal (a run's stop signal), not one per waiter. */
+  private readonly bySignal = new Map<AbortSignal, Set<Waiter>>();
 
   constructor(opts: TokenBucketOptions, private readonly clock: Clock) {
     const { ratePerSec } = opts;
@@ -58,17 +61,36 @@ export class TokenBucket {
     if (signal?.aborted) return Promise.reject(signal.reason as unknown);
     if (this.queue.length === 0 && this.tryTake() === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
-        if (this.queue.length === 0) this.wake?.abort();
-        reject(signal?.reason as unknown);
-      };
-      const waiter: Waiter = { resolve, detach: () => signal?.removeEventListener('abort', onAbort) };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter: Waiter = { resolve, reject, signal };
+      if (signal) this.waitersOf(signal).add(waiter);
       this.queue.push(waiter);
       if (!this.pumping) void this.pump();
     });
+  }
+
+  private waitersOf(signal: AbortSignal): Set<Waiter> {
+    let set = this.bySignal.get(signal);
+    if (!set) {
+      const waiters = new Set<Waiter>();
+      set = waiters;
+      this.bySignal.set(signal, waiters);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.bySignal.delete(signal);
+          this.queue = this.queue.filter((w) => !waiters.has(w));
+          for (const waiter of waiters) waiter.reject(signal.reason as unknown);
+          if (this.queue.length === 0) this.wakeUp();
+        },
+        { once: true },
+      );
+    }
+    return set;
+  }
+
+  private wakeUp(): void {
+    this.wake.abort();
+    this.wake = new AbortController();
   }
 
   /**
@@ -102,18 +124,14 @@ export class TokenBucket {
         if (this.tokens >= 1 - EPSILON) {
           this.tokens = Math.max(0, this.tokens - 1);
           const waiter = this.queue.shift() as Waiter;
-          waiter.detach();
+          if (waiter.signal) this.bySignal.get(waiter.signal)?.delete(waiter);
           waiter.resolve();
           continue;
         }
-        const wake = new AbortController();
-        this.wake = wake;
         try {
-          await this.clock.sleep((1 - this.tokens) / this.ratePerMs, wake.signal);
+          await this.clock.sleep((1 - this.tokens) / this.ratePerMs, this.wake.signal);
         } catch {
           // Woken early because the queue emptied; the loop condition decides what happens next.
-        } finally {
-          this.wake = undefined;
         }
       }
     } finally {
