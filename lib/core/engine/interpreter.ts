@@ -5,7 +5,7 @@ import { Rng } from '../rng.ts';
 import type { TemplateContext } from '../plan/template.ts';
 import type { Cursor } from './cursor.ts';
 import type { Instr, Program } from './program.ts';
-import type { RequestExecutor, RequestOutcome } from './request-executor.ts';
+import { NOT_RELEASED, type ExecuteOptions, type RequestExecutor, type RequestOutcome } from './request-executor.ts';
 import type { TracePropagation } from './trace-headers.ts';
 import { sleepOrStop } from './sleep.ts';
 
@@ -37,6 +37,8 @@ export interface LifecycleEnv {
   readonly sharedVars?: Readonly<Record<string, unknown>> | undefined;
   /** Record each lifecycle's actual first send time (the burst model's start skew). */
   readonly measureStarts?: boolean | undefined;
+  /** Holds each lifecycle's first request until it resolves (a burst's common start); see ExecuteOptions.gate. */
+  readonly gate?: Promise<boolean> | undefined;
   /** The load phase this lifecycle runs in (`phases` model), for per-phase figures. */
   readonly phase?: string | undefined;
   /** A setup or verify run: its requests are recorded, its outcome is not a lifecycle of the load. */
@@ -82,7 +84,8 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
     let failure: string | undefined;
     switch (instr.op) {
       case 'request': {
-        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup, intendedStart: takeStart(cursor, env) });
+        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup, ...takeStart(cursor, env) });
+        if (!outcome.ok && outcome.message === NOT_RELEASED) return finish(cursor, env, key, `stopped: ${NOT_RELEASED}`, 'dropped');
         if (outcome.ok) {
           applyResponse(cursor, instr.req, outcome.json, env, who);
           cursor.pc++;
@@ -163,7 +166,7 @@ async function runPoll(
   let attempt = cursor.pollAttempt ?? 0;
   for (;;) {
     attempt++;
-    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', intendedStart: takeStart(cursor, env) });
+    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', ...takeStart(cursor, env) });
     if (outcome.ok && instr.until(outcome.json)) {
       applyResponse(cursor, instr.req, outcome.json, env, who);
       delete cursor.pollAttempt;
@@ -191,20 +194,22 @@ function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: fa
  * time for the start-skew figure and returns the intended time, from which that request's latency is
  * measured (no coordinated omission).
  */
-function takeStart(cursor: Cursor, env: LifecycleEnv): number | undefined {
+function takeStart(cursor: Cursor, env: LifecycleEnv): Pick<ExecuteOptions, 'intendedStart' | 'gate' | 'onRelease'> {
   const intended = cursor.startAt;
-  if (intended === undefined) return undefined;
+  if (intended === undefined) return {};
   delete cursor.startAt;
-  if (env.measureStarts) env.recorder.recordStart(env.clock.now());
-  return intended;
+  const record = env.measureStarts ? () => env.recorder.recordStart(env.clock.now()) : undefined;
+  if (env.gate) return { intendedStart: intended, gate: env.gate, onRelease: record };
+  record?.();
+  return { intendedStart: intended };
 }
 
-function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string | undefined): LifecycleStatus {
+function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string | undefined, as?: 'dropped'): LifecycleStatus {
   if (env.system) return { done: true, vars: cursor.vars, failure };
   const terminal = cursor.state === undefined || env.terminal === undefined || env.terminal.has(cursor.state);
-  env.recorder.recordLifecycle({ outcome: failure ? 'failed' : 'completed', index: cursor.index, key, state: cursor.state, terminal, reason: failure });
-  if (env.system) return { done: true, vars: cursor.vars, failure };
-  env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: failure ? 'failed' : 'completed', to: cursor.state, reason: failure });
+  const outcome = as ?? (failure ? 'failed' : 'completed');
+  env.recorder.recordLifecycle({ outcome, index: cursor.index, key, state: cursor.state, terminal, reason: failure });
+  env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: outcome, to: cursor.state, reason: failure });
   if (env.progress) env.progress.lifecycles++;
   return { done: true, vars: cursor.vars, failure };
 }

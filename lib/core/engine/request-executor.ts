@@ -36,9 +36,19 @@ export interface ExecuteOptions {
   readonly inflight?: AbortSignal;
   /** Cleanup requests bypass the request budget so created entities can still be ended. */
   readonly force?: boolean;
+  /**
+   * Holds the request, rendered and ready, until the gate opens (a burst's common start); `false`
+   * means the start never came (a stop) and the request is not sent.
+   */
+  readonly gate?: Promise<boolean> | undefined;
+  /** Called the moment the gate lets the request go (the burst's start skew is measured here). */
+  readonly onRelease?: (() => void) | undefined;
   /** Intended start (open model): latency of the first attempt is measured from it. */
   readonly intendedStart?: number;
 }
+
+/** The message of a gated request whose gate never opened: the lifecycle is dropped, not failed. */
+export const NOT_RELEASED = 'stopped before its start: not sent';
 
 /** Live counters for progress displays; optional. */
 export interface ProgressCounters {
@@ -83,6 +93,10 @@ export class RequestExecutor {
     const maxRetries = req.retry === false ? 0 : req.retry.max;
     // Rendered once per logical request: a retry resends the same request (same URL, body, event ids).
     const rendered = { url: req.url(ctx), body: req.body?.(ctx), headers: renderHeaders(req, ctx) };
+    if (opts.gate) {
+      if (!(await opts.gate)) return { ok: false, errorKind: 'aborted', message: NOT_RELEASED };
+      opts.onRelease?.();
+    }
     let attempt = 0;
     for (;;) {
       attempt++;

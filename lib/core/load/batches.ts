@@ -12,10 +12,12 @@ export interface BatchPacing {
 /**
  * Runs one batch: its lifecycles one after the other (the `batches` model), with the plan's interval
  * between items. Cleanups are deferred (`env.deferCleanup`), so a long `beforeEnd` wait never holds
- * the batch; their cursors are returned for the caller to continue. After a stop, the items not yet
- * started are recorded as dropped, each with the stop's reason.
+ * the batch; their cursors are returned for the caller to continue, or, with `onParked`, handed to it
+ * one by one as they park (a caller in the same process resumes each at once, so a batch's cursors
+ * never pile up). After a stop, the items not yet started are recorded as dropped, each with the
+ * stop's reason.
  */
-export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: BatchPacing): Promise<Cursor[]> {
+export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: BatchPacing, onParked?: (cursor: Cursor) => void): Promise<Cursor[]> {
   const parked: Cursor[] = [];
   const rng = Rng.derive(env.seed, 'batch', unit.unitId);
   const startedAt = env.clock.now();
@@ -30,7 +32,10 @@ export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: Batch
     }
     if (env.progress) env.progress.started++;
     const status = await runLifecycle(startCursor(env.seed, unit.indices[k] as number), env);
-    if (!status.done) parked.push(status.cursor);
+    if (!status.done) {
+      if (onParked) onParked(status.cursor);
+      else parked.push(status.cursor);
+    }
   }
   env.recorder.recordBatch(env.clock.now() - startedAt);
   return parked;
