@@ -1,0 +1,65 @@
+/**
+ * Burst start skew: N lifecycles of one GET released at one instant (`burst` load model), and the spread
+ * of their actual send times as the run reports it (`report.json` `starts.skewMs`).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PlanInput } from '../../lib/core/plan/schema.ts';
+import type { RunClientResult } from '../lib/client-protocol.ts';
+import { runClient, type BenchContext } from '../lib/context.ts';
+import type { Section } from '../lib/results.ts';
+import { stat, type Stat } from '../lib/stats.ts';
+
+/** A plan that releases `count` one-request lifecycles at once, one connection each. */
+export function burstPlan(url: string, count: number): PlanInput {
+  const target = new URL(url);
+  return {
+    kind: 'custom',
+    name: `bench-burst-${count}`,
+    target: { baseUrl: target.origin, timeout: '30s', maxConnections: count, circuitBreaker: false, retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 } },
+    requests: { hit: { method: 'GET', path: target.pathname, retry: false } },
+    lifecycle: [{ request: 'hit' }],
+    load: { model: 'burst', count, slices: 1, startDelay: 500 },
+    limits: { maxConcurrency: count, maxRequests: count * 2, maxDuration: 120_000 },
+  };
+}
+
+/** Runs the burst-skew scenario. */
+export async function runBurst(ctx: BenchContext): Promise<Section> {
+  const counts = ctx.quick ? [50, 500] : [50, 500, 5000];
+  const dir = join(ctx.workDir, 'burst');
+  await mkdir(dir, { recursive: true });
+  const figures: Record<string, Stat> = {};
+  const rows = [];
+  const notes: string[] = [];
+  for (const count of counts) {
+    const planFile = join(dir, `burst-${count}.json`);
+    await writeFile(planFile, JSON.stringify(burstPlan(ctx.target.url, count)));
+    const skew: number[] = [];
+    const p99: number[] = [];
+    for (let run = 1; run <= ctx.runs; run++) {
+      ctx.log(`burst: ${count} at once, run ${run}/${ctx.runs}`);
+      const out = join(dir, `out-${count}-${run}`);
+      const result = await runClient<RunClientResult>(ctx, 'bench/clients/loadfleet-run.ts', ['--plan', planFile, '--out', out], 180_000);
+      if (result.skewMs === undefined) throw new Error('the burst run reported no starts.skewMs');
+      skew.push(result.skewMs);
+      p99.push(result.p99Ms);
+      if (result.lifecycles.completed !== count || result.errors > 0) notes.push(`${count}, run ${run}: ${result.lifecycles.completed}/${count} completed, ${result.errors} errors`);
+    }
+    const s = stat(skew);
+    if (s) figures[`skewMs.${count}`] = s;
+    rows.push([count.toLocaleString('en-US'), s, stat(p99)]);
+  }
+  return {
+    id: 'burst',
+    title: 'Burst start skew',
+    status: 'ok',
+    method: [
+      `\`kind: custom\`, \`load: { model: burst, count: N, slices: 1, startDelay: 500ms }\`, one GET per lifecycle against ${ctx.target.label}; target.maxConnections = limits.maxConcurrency = N`,
+      'skew = report.json `starts.skewMs`: last actual send time minus first, in one process (one slice) on the generator core',
+    ],
+    tables: [{ columns: ['concurrent', 'start skew ms', 'p99 latency ms'], rows }],
+    figures,
+    notes,
+  };
+}

@@ -1,0 +1,95 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BenchResults } from '../../bench/lib/results.ts';
+import { SECTION_IDS } from '../../bench/lib/results.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Spawns `node --import tsx bench/run.ts ARGS` and collects its output. */
+function spawnBench(args: readonly string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stderr }));
+  return { child, exited, stderr: () => stderr };
+}
+
+/** True when something accepts connections on `url`'s port. */
+async function listening(url: string): Promise<boolean> {
+  const { port } = new URL(url);
+  return new Promise((resolveOk) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolveOk(true); });
+    socket.once('error', () => resolveOk(false));
+  });
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temp folder, removed after the test. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('bench: npm run bench --quick (smoke)', () => {
+  it('writes RESULTS.md with every section, each with numbers, and the goals', async () => {
+    // Prepare
+    const dir = tempDir('loadfleet-bench-smoke-');
+    const md = join(dir, 'RESULTS.md');
+    const json = join(dir, 'results.json');
+
+    // Act
+    const { code, stderr } = await spawnBench(['--quick', '--out', md, '--json', json]).exited;
+
+    // Assess
+    expect(code, stderr).toBe(0);
+    const results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
+    expect(results.sections.map((s) => s.id)).toEqual([...SECTION_IDS]);
+    for (const section of results.sections) {
+      // The memory section is `pending` until bench/memory.ts exists; every other one must have run.
+      expect(section.status === 'ok' || (section.id === 'memory' && section.status === 'pending'), `${section.id}: ${section.notes.join('; ')}`).toBe(true);
+      if (section.status !== 'ok') continue;
+      const figures = Object.values(section.figures);
+      expect(figures.length, section.id).toBeGreaterThan(0);
+      for (const f of figures) expect(Number.isFinite(f.median) && f.min <= f.median && f.median <= f.max, section.id).toBe(true);
+    }
+    expect(results.goals).toHaveLength(8);
+    const text = readFileSync(md, 'utf8');
+    expect(text).toContain('## Machine');
+    expect(text).toContain('## Goals');
+    for (const section of results.sections) expect(text).toContain(`## ${section.title}`);
+    expect(text).toMatch(/nproc: \d+/);
+  }, 120_000);
+
+  it('on SIGINT stops its target and generators and exits 130', async () => {
+    // Prepare: the closed loop only, so the signal lands while a generator runs
+    const dir = tempDir('loadfleet-bench-sigint-');
+    const bench = spawnBench(['--quick', '--only', 'closed-loop', '--out', join(dir, 'RESULTS.md')]);
+    const deadline = Date.now() + 30_000;
+    while (!/closed loop: /.test(bench.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const url = /target \S+ (http:\/\/127\.0\.0\.1:\d+\/)/.exec(bench.stderr())?.[1];
+    expect(url, bench.stderr()).toBeDefined();
+    await new Promise((r) => setTimeout(r, 1500)); // the generator child is now mid-run
+
+    // Act
+    bench.child.kill('SIGINT');
+    const { code } = await bench.exited;
+
+    // Assess
+    expect(code).toBe(130);
+    expect(await listening(url as string)).toBe(false);
+    // The generator was given the target URL on its command line: no process may still carry it.
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps).not.toContain(`--url ${url as string}`);
+  }, 60_000);
+});
