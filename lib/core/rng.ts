@@ -13,7 +13,15 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
  * rng.int(1, 5); // same value every time for (42, 'payload', 7)
  */
 export class Rng {
-  private constructor(private readonly gen: JumpableRandomGenerator) {}
+  private constructor(
+    private gen: JumpableRandomGenerator | undefined,
+    private readonly seedOf?: () => number,
+  ) {}
+
+  /** The generator, derived on first use when the stream was deferred. */
+  private g(): JumpableRandomGenerator {
+    return (this.gen ??= xoroshiro128plus((this.seedOf as () => number)() | 0));
+  }
 
   /** Creates a generator from a plain seed. */
   static of(seed: number): Rng {
@@ -28,6 +36,14 @@ export class Rng {
     return Rng.of(hashKeys(seed, keys));
   }
 
+  /**
+   * Like `derive`, but the stream is only computed when first drawn from: a lifecycle that draws
+   * nothing (a plain `hit` request) pays nothing, and one that does gets exactly `derive`'s stream.
+   */
+  static deferred(seed: number, ...keys: ReadonlyArray<string | number>): Rng {
+    return new Rng(undefined, () => hashKeys(seed, keys));
+  }
+
   /** Restores a generator from `state()`. */
   static fromState(state: readonly number[]): Rng {
     return new Rng(xoroshiro128plusFromState(state));
@@ -35,12 +51,12 @@ export class Rng {
 
   /** A uniform float in [0, 1). */
   float(): number {
-    return uniformFloat64(this.gen);
+    return uniformFloat64(this.g());
   }
 
   /** A uniform integer in [min, max] (both included). */
   int(min: number, max: number): number {
-    return uniformInt(this.gen, min, max);
+    return uniformInt(this.g(), min, max);
   }
 
   /**
@@ -58,7 +74,7 @@ export class Rng {
 
   /** The generator's state, to checkpoint it. */
   state(): number[] {
-    return [...this.gen.getState()];
+    return [...this.g().getState()];
   }
 }
 

@@ -52,9 +52,12 @@ export type LifecycleStatus =
   | { readonly done: true; readonly vars: Readonly<Cursor['vars']>; readonly failure?: string | undefined }
   | { readonly done: false; readonly cursor: Cursor };
 
-/** A fresh cursor for payload `index`, with its own RNG stream derived from (seed, index). */
-export function startCursor(seed: number, index: number): Cursor {
-  return { index, pc: 0, phase: 'body', vars: {}, rng: Rng.derive(seed, 'lifecycle', index).state() };
+/**
+ * A fresh cursor for payload `index`. Its RNG stream is derived from (seed, index) when first used
+ * (an empty `rng` state means "not drawn from yet"), so lifecycles that draw nothing pay nothing.
+ */
+export function startCursor(_seed: number, index: number): Cursor {
+  return { index, pc: 0, phase: 'body', vars: {}, rng: [] };
 }
 
 /**
@@ -64,12 +67,10 @@ export function startCursor(seed: number, index: number): Cursor {
 export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<LifecycleStatus> {
   const fresh = start.pc === 0 && start.phase === 'body';
   const cursor: Cursor = { ...start, vars: fresh && env.sharedVars ? { ...(env.sharedVars as Cursor['vars']), ...start.vars } : { ...start.vars } };
-  const rng = Rng.fromState(cursor.rng);
+  const rng = cursor.rng.length > 0 ? Rng.fromState(cursor.rng) : Rng.deferred(env.seed, 'lifecycle', cursor.index);
   const payload = env.payloads.get(cursor.index);
   const key = env.payloads.keyOf(cursor.index, payload);
   const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder, phase: env.phase, trace: env.propagation?.traceFor(cursor.index) };
-  const ctx = (): TemplateContext => ({ payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now(), rng });
-  const snapshot = (): Cursor => ({ ...cursor, rng: rng.state() });
 
   if (cursor.wakeAt !== undefined) {
     await sleepUnlessStopped(env, cursor.wakeAt - env.clock.now());
@@ -84,7 +85,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
     let failure: string | undefined;
     switch (instr.op) {
       case 'request': {
-        const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: inCleanup, ...takeStart(cursor, env) });
+        const outcome = await env.executor.execute(instr.req, contextOf(payload, cursor, env, rng), who, rng, { signal, inflight: env.kill, force: inCleanup, ...takeStart(cursor, env) });
         if (!outcome.ok && outcome.message === NOT_RELEASED) return finish(cursor, env, key, `stopped: ${NOT_RELEASED}`, 'dropped');
         if (outcome.ok) {
           applyResponse(cursor, instr.req, outcome.json, env, who);
@@ -93,7 +94,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
         break;
       }
       case 'poll':
-        failure = await runPoll(instr, cursor, env, rng, ctx, who, signal);
+        failure = await runPoll(instr, cursor, env, rng, payload, who, signal);
         break;
       case 'wait': {
         const ms = instr.sample(rng);
@@ -141,7 +142,7 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
           cursor.wakeAt = env.clock.now() + first.sample(rng);
           cursor.pc++;
         }
-        return { done: false, cursor: snapshot() };
+        return { done: false, cursor: { ...cursor, rng: rng.state() } };
       }
       continue;
     }
@@ -159,14 +160,14 @@ function applyResponse(cursor: Cursor, req: { captures: ReadonlyArray<readonly [
 }
 
 async function runPoll(
-  instr: Extract<Instr, { op: 'poll' }>, cursor: Cursor, env: LifecycleEnv, rng: Rng, ctx: () => TemplateContext,
+  instr: Extract<Instr, { op: 'poll' }>, cursor: Cursor, env: LifecycleEnv, rng: Rng, payload: Payload,
   who: { unitId: string; index: number; key: string; recorder: Recorder }, signal: AbortSignal,
 ): Promise<string | undefined> {
   const startedAt = cursor.pollStartedAt ?? env.clock.now();
   let attempt = cursor.pollAttempt ?? 0;
   for (;;) {
     attempt++;
-    const outcome = await env.executor.execute(instr.req, ctx(), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', ...takeStart(cursor, env) });
+    const outcome = await env.executor.execute(instr.req, contextOf(payload, cursor, env, rng), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', ...takeStart(cursor, env) });
     if (outcome.ok && instr.until(outcome.json)) {
       applyResponse(cursor, instr.req, outcome.json, env, who);
       delete cursor.pollAttempt;
@@ -194,6 +195,11 @@ function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: fa
  * time for the start-skew figure and returns the intended time, from which that request's latency is
  * measured (no coordinated omission).
  */
+/** The template context of a lifecycle's next request (built per request: `now` moves on). */
+function contextOf(payload: Payload, cursor: Cursor, env: LifecycleEnv, rng: Rng): TemplateContext {
+  return { payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now(), rng };
+}
+
 function takeStart(cursor: Cursor, env: LifecycleEnv): Pick<ExecuteOptions, 'intendedStart' | 'gate' | 'onRelease'> {
   const intended = cursor.startAt;
   if (intended === undefined) return {};

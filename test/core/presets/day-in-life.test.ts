@@ -9,6 +9,7 @@ import type { HttpRequest } from '../../../lib/core/ports.ts';
 import { buildRunReport } from '../../../lib/core/report/model.ts';
 import type { BatchUnit } from '../../../lib/core/units.ts';
 import { engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
+import { Rng } from '../../../lib/core/rng.ts';
 
 /** A small day-in-life config: 4 orders, 3 activated, batches of 2, no jitter so times are exact. */
 const CONFIG = `kind: day-in-life
@@ -129,8 +130,10 @@ describe('Function: compileDayInLife (run through the engine)', () => {
     ]);
   });
 
-  it('starts each lifecycle from its own replayable rng', () => {
+  it('starts each lifecycle from its own replayable rng, derived from (seed, index) when first drawn', () => {
     expect(startCursor(1, 3)).toEqual(startCursor(1, 3));
-    expect(startCursor(1, 3).rng).not.toEqual(startCursor(1, 4).rng);
+    const draws = (rng: Rng): number[] => [rng.float(), rng.float(), rng.int(0, 1000)];
+    expect(draws(Rng.deferred(1, 'lifecycle', 3))).toEqual(draws(Rng.derive(1, 'lifecycle', 3)));
+    expect(draws(Rng.deferred(1, 'lifecycle', 3))).not.toEqual(draws(Rng.deferred(1, 'lifecycle', 4)));
   });
 });
