@@ -7,7 +7,8 @@
  *
  * The demo target runs in its own child process on a free loopback port, so its memory is not counted;
  * the CLI runs as another child under `/usr/bin/time -f %M` (peak RSS in KB). Prints one JSON line:
- * `{ orders, peakRssMb, durationS, completed, nonTerminal, failed, dropped, status, eventRows }`, and
+ * `{ orders, peakRssMb, durationS, completed, nonTerminal, failed, dropped, status, eventRows, cpuS }`
+ * (and `outDir` with `--keep`), and
  * exits 1 when the run did not complete every lifecycle to a terminal state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +36,8 @@ export interface MemoryBenchResult {
   status: string;
   /** Data rows of events.csv (header excluded). */
   eventRows: number;
+  /** CPU seconds of the CLI (user + system). */
+  cpuS: number;
 }
 
 /** The throwaway plan: every interval 0ms except polls and cleanups, no jitter, short retry backoff. */
@@ -93,21 +96,21 @@ async function startTargetProcess(): Promise<{ url: string; child: ChildProcess 
 }
 
 /** Runs the CLI under `/usr/bin/time -f %M`; resolves with its peak RSS (KB), exit code and wall time. */
-async function runCli(cli: string, nodeFlags: readonly string[], args: readonly string[]): Promise<{ maxRssKb: number; exitCode: number; durationS: number }> {
+async function runCli(cli: string, nodeFlags: readonly string[], args: readonly string[]): Promise<{ maxRssKb: number; cpuS: number; exitCode: number; durationS: number }> {
   const nodeArgs = [...nodeFlags, ...(cli.endsWith('.ts') ? ['--import', 'tsx', cli] : [cli])];
   const startedAt = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'LOADFLEET_MAXRSS_KB=%M', process.execPath, ...nodeArgs, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', 'LOADFLEET_MAXRSS_KB=%M LOADFLEET_CPU_S=%U+%S', process.execPath, ...nodeArgs, ...args], {
     cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   const durationS = (performance.now() - startedAt) / 1000;
-  const match = /LOADFLEET_MAXRSS_KB=(\d+)/.exec(stderr);
+  const match = /LOADFLEET_MAXRSS_KB=(\d+) LOADFLEET_CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
   if (!match?.[1]) throw new Error(`could not read the peak RSS from /usr/bin/time:\n${stderr}`);
-  const rest = stderr.replace(/.*LOADFLEET_MAXRSS_KB=\d+\n?/, '').trim();
+  const rest = stderr.replace(/.*LOADFLEET_MAXRSS_KB=.*\n?/, '').trim();
   if (rest) process.stderr.write(`${rest}\n`);
-  return { maxRssKb: Number(match[1]), exitCode: code ?? 1, durationS };
+  return { maxRssKb: Number(match[1]), cpuS: Number(match[2]) + Number(match[3]), exitCode: code ?? 1, durationS };
 }
 
 /** Counts the lines of a file without reading it into memory. */
@@ -138,7 +141,10 @@ async function main(): Promise<void> {
   const target = await startTargetProcess();
   try {
     const run = await runCli(values.cli, values['node-arg'], ['run', planFile, '--quiet', '--out', outDir, '--base-url', target.url]);
-    const report = JSON.parse(await readFile(join(outDir, 'report.json'), 'utf8')) as {
+    const text = await readFile(join(outDir, 'report.json'), 'utf8').catch(() => {
+      throw new Error(`loadfleet run exited ${run.exitCode} without writing report.json (its stderr is above)`);
+    });
+    const report = JSON.parse(text) as {
       status: string;
       lifecycles: { completed: number; failed: number; dropped: number };
       nonTerminal: { count: number };
@@ -153,8 +159,9 @@ async function main(): Promise<void> {
       dropped: report.lifecycles.dropped,
       status: report.status,
       eventRows: (await countLines(join(outDir, 'events.csv'))) - 1,
+      cpuS: Math.round(run.cpuS * 10) / 10,
     };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify(values.keep ? { ...result, outDir } : result)}\n`);
     if (run.exitCode !== 0 || result.completed !== orders || result.nonTerminal !== 0) process.exitCode = 1;
   } finally {
     target.child.kill('SIGTERM');

@@ -37,7 +37,8 @@ const withRunOptions = (cmd: Command): Command =>
     .option('--out <dir>', 'folder for report.json and events.csv (default reports/<run-id>)')
     .option('--seed <n>', 'override the plan seed', integer)
     .option('--quiet', 'no progress and no summary')
-    .option('--allow-host <host>', 'allow a non-loopback target host you own (repeatable)', collect);
+    .option('--allow-host <host>', 'allow a non-loopback target host you own (repeatable)', collect)
+    .option('--workers <n>', 'run the units on N worker threads (when one core is not enough)', integer);
 
 withRunOptions(program.command('run').argument('<plan>', 'plan file (YAML or JSON)').description('run a plan on this machine'))
   .option('--base-url <url>', 'override the target base URL')
@@ -80,6 +81,7 @@ program
   .option('--out <dir>', 'also write report.json and events.csv there')
   .option('--quiet', 'no progress and no summary')
   .option('--max-rps <n>', 'cap on requests per second for the whole run', Number)
+  .option('--workers <n>', 'worker threads, each with its own connections (-c is split among them)', integer)
   .option('--allow-host <host>', 'allow a non-loopback host you own (repeatable)', collect)
   .action(async (url: string, opts: HitOptions) => process.exit((await hitCommand(url, opts)).exitCode));
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTarget, type TargetStats } from '../target/index.ts';
+import type { TargetStats } from '../target/index.ts';
 import { EXIT } from './exit-codes.ts';
 import { runCommand, type RunCommandOptions, type RunCommandResult } from './run-command.ts';
 
@@ -17,6 +17,8 @@ export async function demoCommand(workload: string, opts: RunCommandOptions, log
     log(`error: no example plan for "${workload}" (looked for ${file})`);
     return { exitCode: EXIT.invalidInput };
   }
+  // The target is loaded only here, so `run` and `validate` never load it.
+  const { startTarget } = await import('../target/index.ts');
   const target = await startTarget({ host: '127.0.0.1', port: 0, acceptDelayMs: 50 });
   try {
     if (!opts.quiet) log(`demo target listening on ${target.url}`);

@@ -20,6 +20,8 @@ export interface HitOptions {
   readonly out?: string;
   readonly quiet?: boolean;
   readonly allowHost?: readonly string[];
+  /** Worker threads (each one an HTTP pool and an event loop); default 1. */
+  readonly workers?: number;
   /** Run-wide cap on requests per second (limits.maxRps); default 100,000. */
   readonly maxRps?: number;
 }
@@ -40,8 +42,8 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
   const duration = parseDuration(opts.duration);
   if (duration === undefined || duration <= 0) throw new LoadfleetError('HIT_INVALID', `invalid duration ${JSON.stringify(opts.duration)}: use e.g. 10s`);
   const load = opts.rate !== undefined
-    ? { model: 'rate' as const, rate: opts.rate, workers: 1, duration, maxInFlight: opts.connections, startJitter: false }
-    : { model: 'vus' as const, vus: opts.connections, duration };
+    ? { model: 'rate' as const, rate: opts.rate, workers: opts.workers ?? 1, duration, maxInFlight: opts.connections, startJitter: false }
+    : { model: 'vus' as const, vus: opts.connections, duration, workers: opts.workers ?? 1 };
   return {
     kind: 'custom',
     name: 'hit',
@@ -100,7 +102,7 @@ export async function hitCommand(url: string, opts: HitOptions, log: (line: stri
     throw error;
   }
   const quiet = opts.quiet ?? opts.json ?? false;
-  const result = await executePlan(loaded, { out: opts.out, quiet, allowHost: opts.allowHost, files: opts.out !== undefined, summary: !quiet }, log);
+  const result = await executePlan(loaded, { out: opts.out, quiet, allowHost: opts.allowHost, files: opts.out !== undefined, summary: !quiet, workers: opts.workers }, log);
   if (opts.json && result.report) process.stdout.write(`${JSON.stringify(hitSummary(result.report))}\n`);
   return result;
 }

@@ -1,5 +1,9 @@
-import cliProgress from 'cli-progress';
+import { createRequire as requireFrom } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { LiveProgress } from '../runtime/local-driver.ts';
+
+/** Loads cli-progress on first use: only a TTY draws a bar, so CI logs and quiet runs never load it. */
+const loadCliProgress = (): typeof CliProgress => requireFrom(import.meta.url)('cli-progress') as typeof CliProgress;
 
 /** A progress display that can be stopped. */
 export interface ProgressDisplay {
@@ -14,6 +18,7 @@ export function showProgress(progress: Readonly<LiveProgress>, opts: { tty: bool
   if (opts.quiet) return { stop: () => undefined };
   const startedAt = performance.now();
   if (opts.tty) {
+    const cliProgress = loadCliProgress();
     const bar = new cliProgress.SingleBar(
       { format: 'lifecycles done {bar} {value}/{total} | started {started} | units {units} | requests {requests} | errors {errors} | {elapsed}s', hideCursor: true, clearOnComplete: false },
       cliProgress.Presets.shades_classic,

@@ -14,7 +14,8 @@ import { redact } from '../core/plan/source.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { writeJsonReport } from '../report/json.ts';
 import { renderSummary } from '../report/terminal.ts';
-import { runLocal } from '../runtime/local-driver.ts';
+import { runLocal, type LiveProgress } from '../runtime/local-driver.ts';
+import { runThreaded } from '../runtime/threads/run-threaded.ts';
 import { assertTargetAllowed } from './allowlist.ts';
 import { EXIT } from './exit-codes.ts';
 import { showProgress } from './progress.ts';
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   readonly seed?: number;
   readonly quiet?: boolean;
   readonly allowHost?: readonly string[];
+  /** Worker threads to run the units on (default 1: the main thread). */
+  readonly workers?: number;
 }
 
 /** What a finished `run` hands back to its caller (the CLI exits with `exitCode`). */
@@ -91,8 +94,17 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
   const runId = newRunId();
   const writeFiles = opts.files ?? true;
   const outDir = opts.out ?? join('reports', runId);
+  const threads = Math.max(1, opts.workers ?? 1);
   let events: EventSink = new NullEventSink();
-  if (writeFiles) {
+  if (writeFiles && threads > 1) {
+    try {
+      await mkdir(outDir, { recursive: true });
+      await access(outDir, constants.W_OK);
+    } catch (error) {
+      log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
+      return { exitCode: EXIT.invalidInput };
+    }
+  } else if (writeFiles) {
     try {
       await mkdir(outDir, { recursive: true });
       await access(outDir, constants.W_OK);
@@ -108,10 +120,13 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
   if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${plan.target.baseUrl}`);
   let display = { stop: (): void => undefined };
   try {
-    const { report } = await runLocal({
-      plan, kind: loaded.kind, runId, clock: systemClock, http, events, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings,
-      onStart: (progress) => (display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) })),
-    });
+    const onStart = (progress: Readonly<LiveProgress>): void => {
+      display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
+    };
+    const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
+    const { report } = threads > 1
+      ? await runThreaded({ ...common, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined })
+      : await runLocal({ ...common, http, events });
     display.stop();
     if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
     if (summary) process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');

@@ -1,7 +1,7 @@
-import { compilePlan, type CompiledPlan } from '../core/engine/compile-plan.ts';
+import { compilePlan } from '../core/engine/compile-plan.ts';
 import { RequestExecutor } from '../core/engine/request-executor.ts';
 import { RunGuard } from '../core/engine/run-guard.ts';
-import { TracePropagation } from '../core/engine/trace-headers.ts';
+import type { TracePropagation } from '../core/engine/trace-headers.ts';
 import { evaluateExpectations } from '../core/plan/expectations.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { planUnits } from '../core/planner.ts';
@@ -13,7 +13,7 @@ import type { Unit } from '../core/units.ts';
 import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
 import { recordDropped } from '../core/load/batches.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
-import { lifecycleEnv, runSystemSteps, runUnit, type UnitRuntime } from './run-unit.ts';
+import { lifecycleEnv, runSystemSteps, runUnit, type InProcessUnits, type UnitRuntime } from './run-unit.ts';
 
 /** Live figures of a running run, for progress displays. */
 export interface LiveProgress {
@@ -45,6 +45,12 @@ export interface LocalRunOptions {
   readonly warnings?: readonly string[];
   /** Receives the live counters; the object is updated in place while the run goes on. */
   readonly onStart?: (progress: Readonly<LiveProgress>) => void;
+  /** Run only units i with i mod count === index (a worker thread's share); default all. */
+  readonly shard?: { readonly index: number; readonly count: number } | undefined;
+  /** Common absolute start of open-model and burst units (sent by the threads' coordinator). */
+  readonly startAt?: number | undefined;
+  /** Leave setup and verify to the caller (worker threads: the main thread owns them). */
+  readonly skipSystemSteps?: boolean | undefined;
 }
 
 /** What a local run produced. */
@@ -67,17 +73,22 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   if (opts.stop.aborted) onStop();
   opts.stop.addEventListener('abort', onStop, { once: true });
 
-  let { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, startedAt + START_LEAD_MS);
+  let { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, opts.startAt ?? startedAt + START_LEAD_MS);
+  const shard = opts.shard;
+  if (shard && shard.count > 1) {
+    units = units.filter((_, i) => i % shard.count === shard.index);
+    parallel = Math.max(1, Math.ceil(parallel / shard.count));
+  }
   const progress: LiveProgress = { planned: planned ?? 0, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
-  const propagation = plan.target.propagation ? new TracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
+  const propagation = plan.target.propagation ? await tracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
   const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);
   let verified: Record<string, unknown> | undefined;
-  const setup: { ok: boolean; failure?: string | undefined; vars?: Readonly<Record<string, unknown>> } = compiled.setup ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
+  const setup: { ok: boolean; failure?: string | undefined; vars?: Readonly<Record<string, unknown>> } = compiled.setup && !opts.skipSystemSteps ? await runSystemSteps('setup', compiled.setup, runtime) : { ok: true };
   if (!setup.ok) {
     // Nothing of the load starts when setup failed: every planned lifecycle is dropped, with the reason.
     notes.push(`setup failed: ${setup.failure}; the load did not start`);
@@ -88,8 +99,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
     runtime.sharedVars = 'vars' in setup ? setup.vars : undefined;
     // Absolute start times count from the end of setup, so a slow setup never eats into a burst's delay.
     if (compiled.setup) ({ units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, clock.now() + START_LEAD_MS));
-    await drive(units, parallel, runtime, progress);
-    if (compiled.verify) {
+    // One recorder for every unit of the load (continuations included), saved once as unit `load`:
+    // the run holds one set of histograms, and the final merge decodes one result instead of one per unit.
+    const recorder = new Recorder(clock.now());
+    await drive(units, parallel, runtime, progress, recorder);
+    await store.saveUnitResult(opts.runId, 'load', recorder.result(clock.now()));
+    if (compiled.verify && !opts.skipSystemSteps) {
       const outcome = await runSystemSteps('verify', compiled.verify, runtime);
       verified = { ...outcome.vars };
       if (!outcome.ok) notes.push(`verify failed: ${outcome.failure}`);
@@ -98,46 +113,77 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.stop.removeEventListener('abort', onStop);
 
   const result = mergeUnitResults(await store.unitResults(opts.runId));
-  return { report: makeReport(compiled, opts, result, guard, { planned, verified, notes, setupFailed: !setup.ok }), result };
+  if (guard.reason !== undefined && !opts.stop.aborted) notes.push(`run stopped early: ${guard.reason}`);
+  const report = buildLocalReport({ plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted });
+  return { report, result };
+}
+
+/** Trace-context propagation; OpenTelemetry is loaded only by the runs that propagate. */
+async function tracePropagation(seed: number, baggage: Record<string, string>): Promise<TracePropagation> {
+  const { TracePropagation } = await import('../core/engine/trace-headers.ts');
+  return new TracePropagation(seed, baggage);
 }
 
 /** Time between planning and the common start of open-model and burst units, so every unit is ready. */
 const START_LEAD_MS = 50;
 
 /**
- * Runs batch units through a pool of `parallel` slots; each unit's continuation (its deferred
- * cleanups) starts at once beside the pool, so cleanups never hold a batch slot.
+ * Runs batch units through a pool of `parallel` slots, all recording into `recorder`. Deferred
+ * cleanups run beside the pool, never holding a batch slot: a batch's as soon as each lifecycle parks,
+ * other units' (bursts) as a continuation unit started when the unit ends.
  */
-async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, progress: LiveProgress): Promise<void> {
-  const continuations = new Set<Promise<void>>();
+async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, progress: LiveProgress, recorder: Recorder): Promise<void> {
+  const running = new Set<Promise<unknown>>();
+  let failure: { error: unknown } | undefined;
+  const track = (work: Promise<unknown>): void => {
+    running.add(work);
+    work.then(
+      () => running.delete(work),
+      (error: unknown) => {
+        running.delete(work);
+        failure ??= { error };
+      },
+    );
+  };
+  const local: InProcessUnits = { recorder, track };
   const runOne = async (unit: Unit): Promise<void> => {
-    const outcome = await runUnit(unit, rt);
+    const outcome = await runUnit(unit, rt, local);
     if (unit.kind !== 'resume') progress.unitsDone++;
-    if (outcome.continuation) {
-      const next = runOne(outcome.continuation).finally(() => continuations.delete(next));
-      continuations.add(next);
-    }
+    if (outcome.continuation) track(runOne(outcome.continuation));
   };
   let nextUnit = 0;
   const slot = async (): Promise<void> => {
     while (nextUnit < units.length) await runOne(units[nextUnit++] as Unit);
   };
   await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, slot));
-  while (continuations.size > 0) await Promise.all([...continuations]);
+  while (running.size > 0) await Promise.allSettled([...running]);
+  if (failure) throw failure.error;
 }
 
-interface RunExtras {
+/** Everything `buildLocalReport` needs about a finished run. */
+export interface LocalReportInput {
+  readonly plan: Plan;
+  readonly kind: string;
+  readonly runId: string;
+  readonly result: UnitResult;
   readonly planned: number | undefined;
-  readonly verified: Record<string, unknown> | undefined;
+  readonly verified?: Record<string, unknown> | undefined;
   readonly notes: readonly string[];
-  readonly setupFailed: boolean;
+  readonly setupFailed?: boolean;
+  /** The run was stopped by the user (first SIGINT): status `aborted`. */
+  readonly aborted: boolean;
 }
 
-function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitResult, guard: RunGuard, extras: RunExtras): RunReport {
-  const { plan } = compiled;
+/**
+ * Builds a local run's report from its merged result: the report model, the plan's expectations
+ * evaluated against it, and the status (`aborted` after a stop, `failed` when setup or an expectation
+ * failed, else `completed`). Shared by the single-threaded driver and the worker-thread coordinator.
+ */
+export function buildLocalReport(input: LocalReportInput): RunReport {
+  const { plan } = input;
   const draft = buildRunReport({
-    runId: opts.runId, plan: { name: plan.name, kind: opts.kind, entity: plan.entity?.name }, status: 'completed',
-    planned: extras.planned, result, expectations: [], verified: extras.verified,
+    runId: input.runId, plan: { name: plan.name, kind: input.kind, entity: plan.entity?.name }, status: 'completed',
+    planned: input.planned, result: input.result, expectations: [], verified: input.verified,
     phases: plan.load.model === 'phases' ? plan.load.phases.map((p) => ({ name: p.name, durationMs: p.duration })) : undefined,
   });
   const expectations = evaluateExpectations(plan.expect, {
@@ -145,13 +191,11 @@ function makeReport(compiled: CompiledPlan, opts: LocalRunOptions, result: UnitR
     states: draft.states,
     errorRate: draft.totals.errorRate,
     endpoints: draft.endpoints,
-    verified: extras.verified ?? {},
+    verified: input.verified ?? {},
   });
-  const notes = [...extras.notes];
-  if (guard.reason !== undefined && !opts.stop.aborted) notes.push(`run stopped early: ${guard.reason}`);
-  const failed = extras.setupFailed || expectations.some((e) => !e.ok);
-  const status = opts.stop.aborted ? 'aborted' : failed ? 'failed' : 'completed';
-  return { ...draft, status, expectations, notes: [...draft.notes, ...notes] };
+  const failed = (input.setupFailed ?? false) || expectations.some((e) => !e.ok);
+  const status = input.aborted ? 'aborted' : failed ? 'failed' : 'completed';
+  return { ...draft, status, expectations, notes: [...draft.notes, ...input.notes] };
 }
 
 function reasonOf(signal: AbortSignal): string {

@@ -35,6 +35,7 @@ export interface UnitRuntime {
 export interface UnitOutcome {
   /** `skipped` when the unit was already claimed: a redelivery, not counted again. */
   readonly status: 'ran' | 'skipped';
+  /** The unit's own result (absent when it was skipped or recorded into a shared recorder). */
   readonly result?: UnitResult;
   /** Lifecycles parked by this unit (deferred cleanups), to run as a new unit. */
   readonly continuation?: Unit;
@@ -51,19 +52,46 @@ export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder
 }
 
 /**
- * `runUnit` is the one use case both drivers call (local and Lambda): claim the unit, run its
- * lifecycles under its load model, record, save the result, and hand back any continuation.
+ * How a driver whose units all run in its own process (the local driver) takes part in running them.
+ * Drivers whose units run apart (Lambda) pass nothing: each unit then saves its own result and hands
+ * its deferred cleanups back as a continuation unit.
  */
-export async function runUnit(unit: Unit, rt: UnitRuntime): Promise<UnitOutcome> {
+export interface InProcessUnits {
+  /**
+   * The run's one recorder: units record straight into it and save no result of their own (its owner
+   * saves it once), so a run holds one set of histograms whatever its number of units.
+   */
+  readonly recorder: Recorder;
+  /**
+   * Takes each deferred cleanup of a batch the moment its lifecycle parks, already running (resumed at
+   * once, as part of the unit's continuation `<unitId>.c`), for the driver to await. A batch's parked
+   * lifecycles thus never pile up until the batch ends, and each cleanup wait counts from its park.
+   */
+  readonly track: (cleanup: Promise<unknown>) => void;
+}
+
+/**
+ * `runUnit` is the one use case both drivers call (local and Lambda): claim the unit, run its
+ * lifecycles under its load model, record, save the result, and hand back any continuation (see
+ * `InProcessUnits` for what changes when the driver runs every unit itself). The claim comes first,
+ * so a unit delivered twice is run and recorded once.
+ */
+export async function runUnit(unit: Unit, rt: UnitRuntime, local?: InProcessUnits): Promise<UnitOutcome> {
   if (!(await rt.store.claimUnit(unit.runId, unit.unitId))) return { status: 'skipped' };
-  const recorder = new Recorder(rt.clock.now());
+  const recorder = local?.recorder ?? new Recorder(rt.clock.now());
   const env = lifecycleEnv(rt, unit.unitId, recorder);
   let parked: Cursor[] = [];
   switch (unit.kind) {
     case 'batch': {
       const load = rt.compiled.plan.load;
       const pacing = load.model === 'batches' ? { itemIntervalMs: load.itemInterval, itemJitter: load.itemJitter } : { itemIntervalMs: 0, itemJitter: 0 };
-      parked = await runBatch(unit, { ...env, deferCleanup: true }, pacing);
+      let onParked: ((cursor: Cursor) => void) | undefined;
+      if (local) {
+        // Resumed with deferCleanup off, a lifecycle runs its cleanup inline and always finishes.
+        const resumeEnv = lifecycleEnv(rt, `${unit.unitId}.c`, recorder);
+        onParked = (cursor) => local.track(runLifecycle(cursor, resumeEnv));
+      }
+      parked = await runBatch(unit, { ...env, deferCleanup: true }, pacing, onParked);
       break;
     }
     case 'rate':
@@ -84,9 +112,10 @@ export async function runUnit(unit: Unit, rt: UnitRuntime): Promise<UnitOutcome>
       parked = await runCursors(unit.cursors, env);
       break;
   }
+  const continuation: Unit | undefined = parked.length > 0 ? { kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.c`, cursors: parked } : undefined;
+  if (local) return continuation ? { status: 'ran', continuation } : { status: 'ran' };
   const result = recorder.result(rt.clock.now());
   await rt.store.saveUnitResult(unit.runId, unit.unitId, result);
-  const continuation: Unit | undefined = parked.length > 0 ? { kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.c`, cursors: parked } : undefined;
   return continuation ? { status: 'ran', result, continuation } : { status: 'ran', result };
 }
 

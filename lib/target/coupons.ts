@@ -3,7 +3,6 @@
  * `CouponStore` chosen by `startTarget`'s `coupons` option.
  */
 import { z } from 'zod';
-import { PostgresCouponStore } from './coupon-postgres.ts';
 import { MemoryCouponStore, RacyCouponStore } from './coupon-store.ts';
 import type { CouponStore } from './coupon-store.ts';
 import { json } from './router.ts';
@@ -20,6 +19,8 @@ export type CouponStoreOption = 'memory' | 'racy' | { readonly postgres: string 
 export async function openCouponStore(option: CouponStoreOption = 'memory', log?: (line: string) => void): Promise<CouponStore> {
   if (option === 'memory') return new MemoryCouponStore();
   if (option === 'racy') return new RacyCouponStore();
+  // pg is loaded only when a PostgreSQL store is asked for: every other target and run does without it.
+  const { PostgresCouponStore } = await import('./coupon-postgres.ts');
   const store = new PostgresCouponStore({ connectionString: option.postgres, ...(log ? { log } : {}) });
   try {
     await store.init();

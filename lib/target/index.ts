@@ -32,7 +32,7 @@ export {
 export type { ChargebackResolution, ChargebackStatus, PaymentOrderStatus, WebhookStats } from './webhook-book.ts';
 export { DEFAULT_RACY_DELAY_MS, MemoryCouponStore, RacyCouponStore } from './coupon-store.ts';
 export type { ClaimOutcome, Coupon, CouponStats, CouponStore, CouponStoreKind } from './coupon-store.ts';
-export { PostgresCouponStore } from './coupon-postgres.ts';
+// PostgresCouponStore is not re-exported: importing the target must not load pg (import it from './coupon-postgres.ts').
 export type { PostgresCouponStoreOptions } from './coupon-postgres.ts';
 export { openCouponStore } from './coupons.ts';
 export type { CouponStoreOption } from './coupons.ts';
