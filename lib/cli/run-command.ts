@@ -95,6 +95,10 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
   const writeFiles = opts.files ?? true;
   const outDir = opts.out ?? join('reports', runId);
   const threads = Math.max(1, opts.workers ?? 1);
+  if (threads > 1 && (plan.setup.length > 0 || plan.verify.length > 0)) {
+    log('error: plans with setup or verify steps run on one thread: leave out --workers');
+    return { exitCode: EXIT.invalidInput };
+  }
   let events: EventSink = new NullEventSink();
   if (writeFiles && threads > 1) {
     try {
