@@ -6,10 +6,13 @@
  *     [--cli bin/loadfleet.ts | --cli /tmp/lf.mjs] [--node-arg=--max-old-space-size=64 ...] [--keep]
  *
  * The demo target runs in its own child process on a free loopback port, so its memory is not counted;
- * the CLI runs as another child under `/usr/bin/time -f %M` (peak RSS in KB). Prints one JSON line:
- * `{ orders, peakRssMb, durationS, completed, nonTerminal, failed, dropped, status, eventRows, cpuS }`
- * (and `outDir` with `--keep`), and
- * exits 1 when the run did not complete every lifecycle to a terminal state.
+ * the CLI runs as another child under `/usr/bin/time` (peak RSS in KB, CPU seconds). Prints one JSON
+ * line, `{ orders, peakRssMb, durationS, completed, nonTerminal, failed, dropped, status, eventRows, cpuS }`
+ * (plus `outDir` with `--keep`), and exits 1 unless every lifecycle completed to a terminal state.
+ *
+ * Peak RSS depends on V8's heap sizing as much as on loadfleet: without flags, Node sizes the young
+ * generation and the old generation's growth from the machine's memory. Compare with
+ * `--node-arg=--max-semi-space-size=8 --node-arg=--max-old-space-size=1024` to see loadfleet's own share.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

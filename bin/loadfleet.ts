@@ -10,7 +10,7 @@ import { hitCommand, type HitOptions } from '../lib/cli/hit-command.ts';
 import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
 import { validateCommand } from '../lib/cli/validate-command.ts';
 import { isLoopback } from '../lib/cli/allowlist.ts';
-import { parseFaultConfig, startTarget, type FaultConfigInput } from '../lib/target/index.ts';
+import { parseFaultConfig, type FaultConfigInput } from '../lib/target/faults.ts';
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -59,6 +59,8 @@ program
   .option('--faults <json>', 'initial faults, e.g. \'{"endpoints":{"GET /details":{"errorRate":0.2}}}\'', parseFaults)
   .action(async (opts: { port: number; host: string; acceptDelay: number; faults?: FaultConfigInput }) => {
     if (!isLoopback(opts.host)) program.error(`error: the demo target binds loopback only, not ${opts.host}`, { exitCode: EXIT.invalidInput });
+    // The target (and its optional PostgreSQL driver) loads only for this command.
+    const { startTarget } = await import('../lib/target/index.ts');
     const target = await startTarget({ host: opts.host, port: opts.port, acceptDelayMs: opts.acceptDelay, faults: opts.faults });
     process.stdout.write(`demo target listening on ${target.url} (Ctrl+C to stop)\n`);
     const close = (): void => void target.close().then(() => process.exit(0));

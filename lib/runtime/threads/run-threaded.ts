@@ -48,7 +48,13 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   const parts = Array.from({ length: count }, (_, i) => (opts.eventsPath ? `${opts.eventsPath}.part${i}` : undefined));
   const threads = parts.map((eventsPart, index) => {
     const init: ThreadInit = { plan, kind: opts.kind, runId: opts.runId, shard: { index, count }, eventsPart };
-    return new Worker(new URL('./thread-entry.ts', import.meta.url), { workerData: init, execArgv: threadExecArgv() });
+    return new Worker(new URL('./thread-entry.ts', import.meta.url), {
+      workerData: init,
+      execArgv: threadExecArgv(),
+      // A bounded young generation per thread: without it each thread sizes its own from the machine's
+      // memory, and two threads at 100,000 lifecycles peaked at 509 MB instead of 289 MB (measured).
+      resourceLimits: { maxYoungGenerationSizeMb: 24 },
+    });
   });
 
   const progress: LiveProgress = { planned: planned ?? 0, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
