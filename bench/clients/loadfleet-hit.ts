@@ -1,5 +1,5 @@
 /**
- * Bench client: `loadfleet hit URL -c N -d Ss [-R rate]`, called in-process through `hitCommand` (the
+ * Bench client: `loadfleet hit URL -c N -d Ss [-R rate] [--workers N]`, called in-process through `hitCommand` (the
  * exact code the CLI runs), so CPU is measured the same way as for the other clients. Prints one
  * `ClientResult` line.
  */
@@ -12,6 +12,7 @@ const options = (durationS: number): HitOptions => ({
   connections: args.connections,
   duration: `${Math.round(durationS * 1000)}ms`,
   ...(args.rate !== undefined ? { rate: args.rate } : {}),
+  ...(args.workers !== undefined ? { workers: args.workers } : {}),
   method: 'GET',
   timeout: '10s',
   quiet: true,
@@ -29,6 +30,9 @@ printResult({
   non2xx: summary.non2xx,
   dropped: result.report.lifecycles.dropped,
   elapsedS,
+  loadS: summary.durationS,
+  loadFromMs: Date.parse(result.report.startedAt),
+  loadToMs: Date.parse(result.report.endedAt),
   p50Ms: summary.p50Ms,
   p99Ms: summary.p99Ms,
   cpuUs,

@@ -17,6 +17,8 @@ export interface ClientArgs {
   readonly rate?: number;
   /** A run of this length first, in the same process, not counted (lets the JIT settle). */
   readonly warmupS: number;
+  /** loadfleet only: worker threads (`--workers N`); absent = the default (one, the main thread). */
+  readonly workers?: number;
 }
 
 /** `ClientResult` is the JSON line a client prints: counts, latency and its own CPU for the measured run. */
@@ -31,13 +33,18 @@ export interface ClientResult {
   readonly dropped?: number;
   /** Wall time of the measured call. */
   readonly elapsedS: number;
+  /** loadfleet only: the load phase as the report times it (first start to last end), start-up excluded. */
+  readonly loadS?: number;
+  /** loadfleet only: the load phase's first start and last end, epoch ms (report.json startedAt, endedAt). */
+  readonly loadFromMs?: number;
+  readonly loadToMs?: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** User + system CPU of this process during the measured call, in microseconds. */
   readonly cpuUs: number;
 }
 
-/** Parses `--url U --connections N --duration S [--rate R] [--warmup S]`. */
+/** Parses `--url U --connections N --duration S [--rate R] [--warmup S] [--workers N]`. */
 export function parseClientArgs(argv: readonly string[] = process.argv.slice(2)): ClientArgs {
   const { values } = parseArgs({
     args: [...argv],
@@ -47,6 +54,7 @@ export function parseClientArgs(argv: readonly string[] = process.argv.slice(2))
       duration: { type: 'string', default: '10' },
       rate: { type: 'string' },
       warmup: { type: 'string', default: '0' },
+      workers: { type: 'string' },
     },
   });
   if (!values.url) throw new Error('--url is required');
@@ -61,6 +69,7 @@ export function parseClientArgs(argv: readonly string[] = process.argv.slice(2))
     durationS: number('duration', values.duration),
     ...(values.rate !== undefined ? { rate: number('rate', values.rate) } : {}),
     warmupS: number('warmup', values.warmup),
+    ...(values.workers !== undefined ? { workers: number('workers', values.workers) } : {}),
   };
 }
 

@@ -22,9 +22,9 @@ export interface BenchContext {
   readonly log: (line: string) => void;
 }
 
-/** Runs `node --import tsx SCRIPT ARGS` on the generator core and returns its last stdout line as JSON. */
-export async function runClient<T>(ctx: BenchContext, script: string, args: readonly string[], timeoutMs: number): Promise<T> {
-  const argv = [...ctx.pinning.generator, process.execPath, '--import', 'tsx', script, ...args];
+/** Runs `node --import tsx SCRIPT ARGS` on the generator core (`pin` overrides it) and returns its last stdout line as JSON. */
+export async function runClient<T>(ctx: BenchContext, script: string, args: readonly string[], timeoutMs: number, pin: readonly string[] = ctx.pinning.generator): Promise<T> {
+  const argv = [...pin, process.execPath, '--import', 'tsx', script, ...args];
   const run = await ctx.registry.run(argv, { cwd: ctx.root, timeoutMs });
   const last = run.stdout.trim().split('\n').at(-1) ?? '';
   if (run.timedOut) throw new Error(`${script} did not finish within ${timeoutMs / 1000}s`);

@@ -15,7 +15,7 @@ export interface Table {
 }
 
 /** The section identifiers, in RESULTS.md order. */
-export const SECTION_IDS = ['closed-loop', 'constant-rate', 'lifecycle', 'memory', 'burst', 'bundle'] as const;
+export const SECTION_IDS = ['closed-loop', 'constant-rate', 'workers', 'lifecycle', 'memory', 'burst', 'bundle'] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 /** `Section` is what one scenario reports. */
@@ -39,6 +39,8 @@ export interface Goal {
   readonly measured: string;
   /** undefined when the figure is missing (section pending or failed). */
   readonly met: boolean | undefined;
+  /** For a goal not met: what this run's figures say about what limits it (figures only, no guessed cause). */
+  readonly limit?: string;
 }
 
 /** `BenchResults` is everything RESULTS.md shows. */
@@ -96,6 +98,11 @@ export function renderResults(r: BenchResults): string {
     ...renderTable({ columns: ['goal', 'target', 'measured (median)', 'verdict'], rows: r.goals.map((g) => [g.name, g.target, g.measured, verdict(g.met)]) }),
     '',
   ];
+  const limits = r.goals.filter((g) => g.met === false && g.limit);
+  if (limits.length > 0) {
+    lines.push('What limits each goal not met, from this run\'s own figures (medians; a cause the bench did not measure is not claimed):', '');
+    lines.push(...limits.map((g) => `- **${g.name}**: ${g.limit as string}`), '');
+  }
   for (const section of r.sections) {
     lines.push(`## ${section.title}`, '');
     if (section.status !== 'ok') lines.push(`**${section.status}**`, '');

@@ -19,6 +19,8 @@ const APT_TIMEOUT_MS = 300_000;
 export interface BenchTarget {
   readonly url: string;
   readonly label: string;
+  /** The target's process id (for reading its CPU); undefined when not known. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -135,9 +137,9 @@ export async function startNginx(registry: ChildRegistry, nginx: string, pinning
   return { url: `http://127.0.0.1:${port}/`, label: 'nginx', stop: () => registry.stop(child) };
 }
 
-/** Starts the demo target (`loadfleet target --port 0 --accept-delay 0`) pinned to the target core. */
-export async function startDemoTarget(registry: ChildRegistry, root: string, pinning: Pinning): Promise<BenchTarget> {
-  const child = registry.spawn([...pinning.target, process.execPath, '--import', 'tsx', 'bin/loadfleet.ts', 'target', '--port', '0', '--accept-delay', '0'], { cwd: root });
+/** Starts the demo target (`loadfleet target --port 0 --accept-delay 0`) pinned to the target core (`pin` overrides it). */
+export async function startDemoTarget(registry: ChildRegistry, root: string, pinning: Pinning, pin: readonly string[] = pinning.target): Promise<BenchTarget> {
+  const child = registry.spawn([...pin, process.execPath, '--import', 'tsx', 'bin/loadfleet.ts', 'target', '--port', '0', '--accept-delay', '0'], { cwd: root });
   let out = '';
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -159,7 +161,8 @@ export async function startDemoTarget(registry: ChildRegistry, root: string, pin
     });
     // Keep draining its output so a chatty target never blocks on a full pipe.
     child.stdout?.resume();
-    return { url, label: 'demo target', stop: () => registry.stop(child) };
+    // taskset execs what it wraps, so the pid is the demo target's own.
+    return { url, label: 'demo target', ...(child.pid !== undefined ? { pid: child.pid } : {}), stop: () => registry.stop(child) };
   } catch (error) {
     await registry.stop(child);
     throw error;

@@ -49,7 +49,9 @@ export async function runConstantRate(ctx: BenchContext): Promise<Section> {
     const cpu = stat(s.cpuUsPerRequest);
     if (error) figures[`${tool.key}.absErrorPct`] = error;
     if (cpu) figures[`${tool.key}.cpuUsPerRequest`] = cpu;
-    return [tool.label, stat(s.requests), achieved, stat(s.errorPct), stat(s.wallRate), stat(s.dropped), cpu, stat(s.p50Ms), stat(s.p99Ms), String(s.errors)];
+    const dropped = stat(s.dropped);
+    if (dropped && tool.key === 'loadfleet') figures[`${tool.key}.droppedStarts`] = dropped;
+    return [tool.label, stat(s.requests), achieved, stat(s.errorPct), stat(s.wallRate), dropped, cpu, stat(s.p50Ms), stat(s.p99Ms), String(s.errors)];
   });
   const lf = samples.loadfleet as ToolSamples;
   const ac = samples.autocannon as ToolSamples;

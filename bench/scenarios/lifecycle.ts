@@ -148,6 +148,8 @@ export async function runLifecycle(ctx: BenchContext, hitCpu: Stat | undefined):
     if (row.sameTarget) figures[`${v.key}.ratio.hitSameTarget`] = row.sameTarget;
     return [v.label, stat(s.requests), stat(s.rps), row.cpu, row.ratio, row.sameTarget, stat(s.p50), stat(s.p99)];
   });
+  const baselineCpu = stat(base.cpu);
+  if (baselineCpu) figures['baseline.cpuUsPerRequest'] = baselineCpu;
   return {
     id: 'lifecycle',
     title: `Lifecycle cost: ${orders.toLocaleString('en-US')} day-in-life lifecycles, zero intervals`,
@@ -162,7 +164,7 @@ export async function runLifecycle(ctx: BenchContext, hitCpu: Stat | undefined):
     ],
     tables: [
       { columns: ['plan', 'requests', 'requests/s', 'CPU us/request', 'x hit (goal)', 'x hit, same target', 'p50 ms', 'p99 ms'], rows },
-      { columns: ['baseline', 'requests/s', 'CPU us/request'], rows: [['loadfleet hit GET /details on the demo target', stat(base.rps), stat(base.cpu)]] },
+      { columns: ['baseline', 'requests/s', 'CPU us/request'], rows: [['loadfleet hit GET /details on the demo target', stat(base.rps), baselineCpu]] },
     ],
     figures,
     notes,

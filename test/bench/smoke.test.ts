@@ -63,6 +63,8 @@ describe('bench: npm run bench --quick (smoke)', () => {
       expect(figures.length, section.id).toBeGreaterThan(0);
       for (const f of figures) expect(Number.isFinite(f.median) && f.min <= f.median && f.median <= f.max, section.id).toBe(true);
     }
+    const workers = results.sections.find((s) => s.id === 'workers');
+    expect(Object.keys(workers?.figures ?? {})).toEqual(expect.arrayContaining(['rps.1', 'rps.2', 'ratio.rps']));
     expect(results.goals).toHaveLength(8);
     const text = readFileSync(md, 'utf8');
     expect(text).toContain('## Machine');

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { checkGoals } from '../../bench/lib/goals.ts';
+import { renderResults, type BenchResults, type Section } from '../../bench/lib/results.ts';
+import type { Stat } from '../../bench/lib/stats.ts';
+
+const one = (median: number): Stat => ({ min: median, median, max: median, n: 1 });
+
+/** A section with only the given figures. */
+function section(id: Section['id'], figures: Record<string, number>): Section {
+  return { id, title: id, status: 'ok', method: [], tables: [], figures: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, one(v)])), notes: [] };
+}
+
+describe('bench: goals', () => {
+  it('notes what limits a goal not met from the run\'s own figures, and nothing for a goal met', () => {
+    // Prepare
+    const sections = [
+      section('closed-loop', { 'ratio.cpuUsPerRequest': 1.4, 'loadfleet.cpuUsPerRequest': 14, 'autocannon.cpuUsPerRequest': 10, 'undici.cpuUsPerRequest': 16 }),
+      section('memory', { 'peakRssMb.1000': 120, 'peakRssMb.100000': 300 }),
+      section('bundle', { bundleMb: 1.2, gzipMb: 0.4, coldImportMs: 100, wholeProcessMs: 140 }),
+    ];
+
+    // Act
+    const goals = checkGoals(sections);
+
+    // Assess
+    const byName = (start: string) => goals.find((g) => g.name.startsWith(start));
+    expect(byName('hit CPU')?.met).toBe(false);
+    expect(byName('hit CPU')?.limit).toContain('no more than that loop\'s cheapest run');
+    expect(byName('peak RSS')?.limit).toContain('1,000 lifecycles alone already peak above 100 MB');
+    expect(byName('worker bundle size')?.met).toBe(true);
+    expect(byName('worker bundle size')?.limit).toBeUndefined();
+    expect(byName('burst')?.met).toBeUndefined();
+  });
+
+  it('lists the limit notes under the goals table', () => {
+    const goals = checkGoals([section('closed-loop', { 'ratio.cpuUsPerRequest': 1.4, 'loadfleet.cpuUsPerRequest': 20, 'autocannon.cpuUsPerRequest': 10, 'undici.cpuUsPerRequest': 16 })]);
+    const results: BenchResults = {
+      mode: 'quick', runs: 1, startedAt: '2026-01-01T00:00:00.000Z', wallS: 1, machine: { nproc: 2, cpuModel: 'x', kernel: 'k', node: 'v24' },
+      tools: {}, pinning: 'p', target: { label: 'nginx', url: 'http://127.0.0.1:1/', note: 'n' }, sections: [], goals, notes: [],
+    };
+    const text = renderResults(results);
+    expect(text).toContain('What limits each goal not met');
+    expect(text).toContain('costs 4.00 us/request more than the loop\'s cheapest run (16.0); 6.00 of the 10.0 us/request');
+  });
+});
