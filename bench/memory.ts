@@ -22,10 +22,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { waitForListening } from './lib/targets.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** The longest the target may take to print its address. */
-const TARGET_START_TIMEOUT_MS = 20_000;
 
 /** One bench result, as printed. */
 export interface MemoryBenchResult {
@@ -79,22 +78,7 @@ async function startTargetProcess(): Promise<{ url: string; child: ChildProcess 
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/loadfleet.ts', 'target', '--port', '0', '--accept-delay', '0'], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error('the demo target did not start in time')), TARGET_START_TIMEOUT_MS);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolveUrl(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the demo target exited (${code}) before listening`));
-    });
-  });
+  const url = await waitForListening(child);
   return { url, child };
 }
 

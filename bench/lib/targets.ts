@@ -2,7 +2,7 @@
  * The bench's targets, each a child process on loopback pinned to the target core: nginx from Debian
  * (a fixed `200 ok`, the fastest thing to measure generators against) and the bundled demo target.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -140,25 +140,10 @@ export async function startNginx(registry: ChildRegistry, nginx: string, pinning
 /** Starts the demo target (`loadfleet target --port 0 --accept-delay 0`) pinned to the target core (`pin` overrides it). */
 export async function startDemoTarget(registry: ChildRegistry, root: string, pinning: Pinning, pin: readonly string[] = pinning.target): Promise<BenchTarget> {
   const child = registry.spawn([...pin, process.execPath, '--import', 'tsx', 'bin/loadfleet.ts', 'target', '--port', '0', '--accept-delay', '0'], { cwd: root });
-  let out = '';
   let err = '';
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the demo target did not start in time')), TARGET_START_TIMEOUT_MS);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(out);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the demo target exited (${code}) before listening: ${err.trim()}`));
-      });
-    });
+    const url = await waitForListening(child, () => err.trim());
     // Keep draining its output so a chatty target never blocks on a full pipe.
     child.stdout?.resume();
     // taskset execs what it wraps, so the pid is the demo target's own.
@@ -167,4 +152,27 @@ export async function startDemoTarget(registry: ChildRegistry, root: string, pin
     await registry.stop(child);
     throw error;
   }
+}
+
+/**
+ * Resolves with the URL a `loadfleet target` child prints ("listening on http://..."), or rejects when
+ * it exits first or takes longer than `TARGET_START_TIMEOUT_MS`. `detail` adds what the child said.
+ */
+export function waitForListening(child: ChildProcess, detail: () => string = () => ''): Promise<string> {
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the demo target did not start in time')), TARGET_START_TIMEOUT_MS);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo target exited (${code}) before listening${detail() ? `: ${detail()}` : ''}`));
+    });
+  });
 }
