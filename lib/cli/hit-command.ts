@@ -1,6 +1,7 @@
 import { parseDuration } from '../core/duration.ts';
 import { loadPlan } from '../core/plan/load.ts';
 import { LoadfleetError } from '../core/errors.ts';
+import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { LOADFLEET_VERSION } from '../adapters/http/undici-client.ts';
@@ -47,7 +48,7 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
   return {
     kind: 'custom',
     name: 'hit',
-    target: { baseUrl: target.origin, headers, timeout: opts.timeout, retry: { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 }, maxConnections: opts.connections, circuitBreaker: false },
+    target: { baseUrl: target.origin, headers, timeout: opts.timeout, retry: NO_RETRY, maxConnections: opts.connections, circuitBreaker: false },
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,

@@ -100,25 +100,19 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
     return { exitCode: EXIT.invalidInput };
   }
   let events: EventSink = new NullEventSink();
-  if (writeFiles && threads > 1) {
+  if (writeFiles) {
     try {
       await mkdir(outDir, { recursive: true });
       await access(outDir, constants.W_OK);
-    } catch (error) {
-      log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
-      return { exitCode: EXIT.invalidInput };
-    }
-  } else if (writeFiles) {
-    try {
-      await mkdir(outDir, { recursive: true });
-      await access(outDir, constants.W_OK);
-      events = await CsvEventSink.open(join(outDir, 'events.csv'));
+      // With worker threads each thread writes its own part; the parts are joined afterwards.
+      if (threads === 1) events = await CsvEventSink.open(join(outDir, 'events.csv'));
     } catch (error) {
       log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
       return { exitCode: EXIT.invalidInput };
     }
   }
-  const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
+  // Worker threads open their own pools; the main thread needs one only when it sends itself.
+  const http = threads === 1 ? new UndiciHttpClient({ connections: plan.target.maxConnections }) : undefined;
   const signals = installStopSignals(log);
   const summary = opts.summary ?? !opts.quiet;
   if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${plan.target.baseUrl}`);
@@ -128,9 +122,9 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
       display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
     };
     const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
-    const { report } = threads > 1
-      ? await runThreaded({ ...common, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined })
-      : await runLocal({ ...common, http, events });
+    const { report } = http
+      ? await runLocal({ ...common, http, events })
+      : await runThreaded({ ...common, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined });
     display.stop();
     if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
     if (summary) process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');
@@ -140,7 +134,7 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
   } finally {
     display.stop();
     signals.dispose();
-    await Promise.all([http.close(), events.close()]);
+    await Promise.all([http?.close(), events.close()]);
   }
 }
 
