@@ -41,6 +41,8 @@ export const UnitSchema = z.discriminatedUnion('kind', [
     totalVus: z.int().min(1),
     startAt: z.number(),
     durationMs: z.number().positive(),
+    /** Iteration every user starts at (default 0): a continuation's, after a park, goes on from there. */
+    firstIteration: z.int().min(0).optional(),
   }),
   z.strictObject({
     kind: z.literal('burst'),

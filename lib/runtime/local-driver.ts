@@ -149,7 +149,7 @@ async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, 
   const runOne = async (unit: Unit): Promise<void> => {
     const outcome = await runUnit(unit, rt, local);
     if (unit.kind !== 'resume') progress.unitsDone++;
-    if (outcome.continuation) track(runOne(outcome.continuation));
+    for (const continuation of outcome.continuations) track(runOne(continuation));
   };
   let nextUnit = 0;
   const slot = async (): Promise<void> => {

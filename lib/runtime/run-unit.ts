@@ -1,5 +1,6 @@
 import type { CompiledPlan } from '../core/engine/compile-plan.ts';
 import type { Cursor } from '../core/engine/cursor.ts';
+import type { LifecycleJournal } from '../core/engine/journal.ts';
 import { runLifecycle, startCursor, type LifecycleEnv } from '../core/engine/interpreter.ts';
 import type { Program } from '../core/engine/program.ts';
 import type { TracePropagation } from '../core/engine/trace-headers.ts';
@@ -29,6 +30,13 @@ export interface UnitRuntime {
   sharedVars?: Readonly<Record<string, unknown>>;
   /** Trace-context propagation, when the plan asks for it. */
   readonly propagation?: TracePropagation | undefined;
+  /**
+   * Time to hand over (a Lambda near its limit): no lifecycle starts, running ones park at their next
+   * sleep, and the unit comes back as continuations. Local runs never park.
+   */
+  readonly park?: AbortSignal | undefined;
+  /** Durable record of each lifecycle, for plans that track an entity (fleet runs). */
+  readonly journal?: LifecycleJournal | undefined;
 }
 
 /** The result of running (or skipping) a unit. */
@@ -37,9 +45,16 @@ export interface UnitOutcome {
   readonly status: 'ran' | 'skipped';
   /** The unit's own result (absent when it was skipped or recorded into a shared recorder). */
   readonly result?: UnitResult;
-  /** Lifecycles parked by this unit (deferred cleanups), to run as a new unit. */
-  readonly continuation?: Unit;
+  /**
+   * What is left to run as new units: parked lifecycles as resume units `<unitId>.c`, `.c2`, ... (at
+   * most `RESUME_CHUNK` cursors each), then, after a park, the unit's unstarted rest as `<unitId>.n`.
+   * Empty when the unit ran to its end (always, for a driver that resumes cleanups in process).
+   */
+  readonly continuations: Unit[];
 }
+
+/** Most cursors in one resume unit: a message stays well under the queue's size limit (SQS: 256 KiB). */
+export const RESUME_CHUNK = 500;
 
 /** The lifecycle environment of one unit (or of a setup/verify run). */
 export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder, program: Program = rt.compiled.program): LifecycleEnv {
@@ -48,13 +63,14 @@ export function lifecycleEnv(rt: UnitRuntime, unitId: string, recorder: Recorder
     program, payloads: compiled.payloads, runId: rt.runId, unitId, seed: compiled.plan.seed, clock: rt.clock,
     executor: rt.executor, recorder, events: rt.events, terminal: compiled.terminal, stop: rt.stop, kill: rt.kill,
     progress: rt.progress, deferCleanup: false, propagation: rt.propagation, sharedVars: rt.sharedVars,
+    park: rt.park, journal: rt.journal,
   };
 }
 
 /**
  * How a driver whose units all run in its own process (the local driver) takes part in running them.
  * Drivers whose units run apart (Lambda) pass nothing: each unit then saves its own result and hands
- * its deferred cleanups back as a continuation unit.
+ * what it left (deferred cleanups, parked lifecycles, unstarted rest) back as continuation units.
  */
 export interface InProcessUnits {
   /**
@@ -72,15 +88,17 @@ export interface InProcessUnits {
 
 /**
  * `runUnit` is the one use case both drivers call (local and Lambda): claim the unit, run its
- * lifecycles under its load model, record, save the result, and hand back any continuation (see
+ * lifecycles under its load model, record, save the result, and hand back its continuations (see
  * `InProcessUnits` for what changes when the driver runs every unit itself). The claim comes first,
  * so a unit delivered twice is run and recorded once.
  */
 export async function runUnit(unit: Unit, rt: UnitRuntime, local?: InProcessUnits): Promise<UnitOutcome> {
-  if (!(await rt.store.claimUnit(unit.runId, unit.unitId))) return { status: 'skipped' };
+  if (!(await rt.store.claimUnit(unit.runId, unit.unitId))) return { status: 'skipped', continuations: [] };
   const recorder = local?.recorder ?? new Recorder(rt.clock.now());
   const env = lifecycleEnv(rt, unit.unitId, recorder);
   let parked: Cursor[] = [];
+  let next: Unit | undefined;
+  const rest = `${unit.unitId}.n`;
   switch (unit.kind) {
     case 'batch': {
       const load = rt.compiled.plan.load;
@@ -91,32 +109,46 @@ export async function runUnit(unit: Unit, rt: UnitRuntime, local?: InProcessUnit
         const resumeEnv = lifecycleEnv(rt, `${unit.unitId}.c`, recorder);
         onParked = (cursor) => local.track(runLifecycle(cursor, resumeEnv));
       }
-      parked = await runBatch(unit, { ...env, deferCleanup: true }, pacing, onParked);
+      const left = await runBatch(unit, { ...env, deferCleanup: true }, pacing, onParked);
+      parked = left.parked;
+      if (left.rest.length > 0) next = { kind: 'batch', runId: unit.runId, unitId: rest, indices: left.rest, ...(unit.group !== undefined ? { group: unit.group } : {}) };
       break;
     }
     case 'rate':
-      await runRate(unit, env);
+    case 'vus': {
+      const left = unit.kind === 'rate' ? await runRate(unit, env) : await runVus(unit, env);
+      parked = left.parked;
+      if (left.next) next = { ...left.next, unitId: rest };
       break;
-    case 'vus':
-      await runVus(unit, env);
-      break;
+    }
     case 'burst':
       parked = await runBurst(unit, env);
       break;
     case 'phases': {
+      // Phases have no continuation: their users run to the end, so nothing may park and be lost.
       const load = rt.compiled.plan.load;
-      if (load.model === 'phases') await runPhases(unit, env, load, rt.compiled.tasks);
+      if (load.model === 'phases') await runPhases(unit, { ...env, park: undefined }, load, rt.compiled.tasks);
       break;
     }
     case 'resume':
       parked = await runCursors(unit.cursors, env);
       break;
   }
-  const continuation: Unit | undefined = parked.length > 0 ? { kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.c`, cursors: parked } : undefined;
-  if (local) return continuation ? { status: 'ran', continuation } : { status: 'ran' };
+  const continuations = resumeUnits(unit, parked);
+  if (next) continuations.push(next);
+  if (local) return { status: 'ran', continuations };
   const result = recorder.result(rt.clock.now());
   await rt.store.saveUnitResult(unit.runId, unit.unitId, result);
-  return continuation ? { status: 'ran', result, continuation } : { status: 'ran', result };
+  return { status: 'ran', result, continuations };
+}
+
+/** Parked cursors as resume units `<unitId>.c`, `.c2`, `.c3` ..., at most `RESUME_CHUNK` cursors each. */
+function resumeUnits(unit: Unit, parked: readonly Cursor[]): Unit[] {
+  const units: Unit[] = [];
+  for (let from = 0, n = 1; from < parked.length; from += RESUME_CHUNK, n++) {
+    units.push({ kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.c${n > 1 ? n : ''}`, cursors: parked.slice(from, from + RESUME_CHUNK) });
+  }
+  return units;
 }
 
 /** The outcome of the plan's setup or verify steps. */
@@ -138,6 +170,8 @@ export async function runSystemSteps(name: 'setup' | 'verify', program: Program,
     payloads: { get: () => ({}), keyOf: () => name },
     system: true,
     progress: undefined,
+    // Setup and verify have no continuation: a park would only fail them.
+    park: undefined,
   };
   const status = await runLifecycle(startCursor(rt.compiled.plan.seed, 0), env);
   await rt.store.saveUnitResult(rt.runId, name, recorder.result(rt.clock.now()));

@@ -42,7 +42,7 @@ describe('Function: runUnit', () => {
 
     // Assess
     expect(outcome.status).toBe('ran');
-    expect(outcome.continuation).toMatchObject({ kind: 'resume', unitId: 'b0001.c', cursors: [{ index: 0 }, { index: 1 }, { index: 2 }] });
+    expect(outcome.continuations).toMatchObject([{ kind: 'resume', unitId: 'b0001.c', cursors: [{ index: 0 }, { index: 1 }, { index: 2 }] }]);
     expect(h.http.timeline().filter((c) => c.startsWith('POST /cancel'))).toEqual([]);
     expect(await store.unitResults('run-1')).toEqual([outcome.result]);
     expect(outcome.result?.batches.count).toBe(1);
@@ -58,7 +58,7 @@ describe('Function: runUnit', () => {
     await runToEnd(h.clock, Promise.all(local.tracked));
 
     // Assess: each cancel 1s after its own body ended (5s, 10s, 15s), the first two while the batch still ran
-    expect(outcome).toEqual({ status: 'ran' });
+    expect(outcome).toEqual({ status: 'ran', continuations: [] });
     expect(local.tracked).toHaveLength(3);
     expect(h.http.timeline()).toEqual([
       'POST /orders @0', 'POST /orders @5000', 'POST /cancel @6000', 'POST /orders @10000', 'POST /cancel @11000', 'POST /cancel @16000',
@@ -83,7 +83,7 @@ describe('Function: runUnit', () => {
     const again = await runToEnd(h.clock, runUnit(batch, rt, local));
 
     // Assess
-    expect(again).toEqual({ status: 'skipped' });
+    expect(again).toEqual({ status: 'skipped', continuations: [] });
     expect(local.tracked).toHaveLength(3);
     expect(h.http.calls).toHaveLength(6);
     expect(local.recorder.result(h.clock.now()).lifecycles.completed).toBe(3);

@@ -62,10 +62,7 @@ export class CsvEventSink implements EventSink {
   write(event: LifecycleEvent): void {
     if (this.closed) throw new EventSinkClosedError();
     if (this.failure !== undefined) return;
-    this.buffer +=
-      `${new Date(event.at).toISOString()},${cell(event.unitId)},${event.index},${cell(event.key)},${event.type},` +
-      `${cell(event.request)},${event.attempt ?? ''},${event.status ?? ''},${event.latencyMs ?? ''},${event.errorKind ?? ''},` +
-      `${cell(event.from)},${cell(event.to)},${cell(event.reason)}\n`;
+    this.buffer += csvEventRow(event);
     if (this.buffer.length >= CHUNK_CHARS) this.flush();
   }
 
@@ -95,6 +92,15 @@ export class CsvEventSink implements EventSink {
     this.file.write(this.buffer);
     this.buffer = '';
   }
+}
+
+/** One event as a CSV row of `EVENT_CSV_COLUMNS`, line break included. */
+export function csvEventRow(event: LifecycleEvent): string {
+  return (
+    `${new Date(event.at).toISOString()},${cell(event.unitId)},${event.index},${cell(event.key)},${event.type},` +
+    `${cell(event.request)},${event.attempt ?? ''},${event.status ?? ''},${event.latencyMs ?? ''},${event.errorKind ?? ''},` +
+    `${cell(event.from)},${cell(event.to)},${cell(event.reason)}\n`
+  );
 }
 
 /** Characters buffered before a write to the file (about 64 KiB). */

@@ -24,5 +24,7 @@ export const CursorSchema = z.strictObject({
   startAt: z.number().optional(),
   /** Epoch ms before which the lifecycle must not continue (a parked wait). */
   wakeAt: z.number().optional(),
+  /** Journal write counter, maintained by the journal (`LifecycleJournal`); absent when nothing journals. */
+  seq: z.int().min(0).optional(),
 });
 export type Cursor = z.output<typeof CursorSchema>;

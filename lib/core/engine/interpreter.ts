@@ -1,13 +1,15 @@
 import type { Clock, EventSink } from '../ports.ts';
 import type { Payload, PayloadSource } from '../payloads.ts';
 import type { Recorder } from '../recorder/recorder.ts';
+import type { LifecycleRecord } from '../recorder/types.ts';
 import { Rng } from '../rng.ts';
-import type { TemplateContext } from '../plan/template.ts';
 import type { Cursor } from './cursor.ts';
+import type { LifecycleJournal } from './journal.ts';
+import { applyResponse, contextOf, describeFailure, PARKED, resumeSleep, runPoll, takeStart } from './lifecycle-steps.ts';
 import type { Instr, Program } from './program.ts';
-import { NOT_RELEASED, type ExecuteOptions, type RequestExecutor, type RequestOutcome } from './request-executor.ts';
+import { NOT_RELEASED, type RequestExecutor } from './request-executor.ts';
 import type { TracePropagation } from './trace-headers.ts';
-import { sleepOrStop } from './sleep.ts';
+import { sleepOrPark } from './sleep.ts';
 
 /** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
 export interface LifecycleEnv {
@@ -45,11 +47,22 @@ export interface LifecycleEnv {
   readonly system?: boolean;
   /** Live counters for progress displays: lifecycles started, and finished (cleanup included). */
   readonly progress?: { lifecycles: number; started: number } | undefined;
+  /**
+   * A worker running out of time (Lambda): lifecycles stop sleeping and return their cursors (with
+   * `wakeAt`, the instant they would have woken) for another invocation to resume. Requests in flight
+   * are never cut by it.
+   */
+  readonly park?: AbortSignal | undefined;
+  /** Durable record of each lifecycle (plans that track an entity); unused by setup and verify runs. */
+  readonly journal?: LifecycleJournal | undefined;
 }
 
-/** The end of a `runLifecycle` call: finished (recorded), or parked with a cursor to resume. */
+/**
+ * The end of a `runLifecycle` call: finished (recorded), abandoned (the journal refused a write: another
+ * worker moved the lifecycle, so nothing is recorded here), or parked with a cursor to resume.
+ */
 export type LifecycleStatus =
-  | { readonly done: true; readonly vars: Readonly<Cursor['vars']>; readonly failure?: string | undefined }
+  | { readonly done: true; readonly vars: Readonly<Cursor['vars']>; readonly failure?: string | undefined; readonly abandoned?: true }
   | { readonly done: false; readonly cursor: Cursor };
 
 /**
@@ -60,9 +73,23 @@ export function startCursor(_seed: number, index: number): Cursor {
   return { index, pc: 0, phase: 'body', vars: {}, rng: [] };
 }
 
+/** One running lifecycle, as its ends (finish, park, abandon) need it. */
+interface Live {
+  readonly cursor: Cursor;
+  readonly env: LifecycleEnv;
+  readonly rng: Rng;
+  readonly key: string;
+  /** `env.journal`, unless this is a setup or verify run. */
+  readonly journal: LifecycleJournal | undefined;
+}
+
 /**
  * Runs a lifecycle from its cursor until it finishes or parks. Never throws for target behaviour:
- * failed requests fail the lifecycle (whose armed cleanup still runs) and are recorded.
+ * failed requests fail the lifecycle (whose armed cleanup still runs) and are recorded. It parks on a
+ * deferred cleanup (`env.deferCleanup`) or, once `env.park` fires, at its next sleep; a parked cursor
+ * resumed here continues exactly where it stopped (vars, state, generator, armed cleanup, poll
+ * progress, wake instant). With `env.journal`, it journals its start, transitions, park and finish,
+ * and is abandoned (recording nothing) as soon as the journal refuses a write.
  */
 export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<LifecycleStatus> {
   const fresh = start.pc === 0 && start.phase === 'body';
@@ -71,66 +98,87 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
   const payload = env.payloads.get(cursor.index);
   const key = env.payloads.keyOf(cursor.index, payload);
   const who = { unitId: env.unitId, index: cursor.index, key, recorder: env.recorder, phase: env.phase, trace: env.propagation?.traceFor(cursor.index) };
-
-  if (cursor.wakeAt !== undefined) {
-    await sleepUnlessStopped(env, cursor.wakeAt - env.clock.now());
-    delete cursor.wakeAt;
-  }
+  const journal = env.system ? undefined : env.journal;
+  const live: Live = { cursor, env, rng, key, journal };
+  // Without a journal nothing below awaits more than before: every journal step is behind `journal !== undefined`.
+  if (journal !== undefined && fresh && cursor.seq === undefined && !(await journal.started(cursor, key))) return abandon(cursor);
 
   for (;;) {
     const instr = env.program.instrs[cursor.pc] as Instr;
     const inCleanup = cursor.phase === 'cleanup';
     // Bodies stop on the soft stop; cleanup only on the hard one, so created entities still end.
     const signal = inCleanup ? env.kill : env.stop;
+    const stateBefore = cursor.state;
     let failure: string | undefined;
-    switch (instr.op) {
-      case 'request': {
-        const outcome = await env.executor.execute(instr.req, contextOf(payload, cursor, env, rng), who, rng, { signal, inflight: env.kill, force: inCleanup, ...takeStart(cursor, env) });
-        if (!outcome.ok && outcome.message === NOT_RELEASED) return finish(cursor, env, key, `stopped: ${NOT_RELEASED}`, 'dropped');
-        if (outcome.ok) {
-          applyResponse(cursor, instr.req, outcome.json, env, who);
+    if (cursor.wakeAt !== undefined) {
+      const woke = await resumeSleep(cursor, cursor.wakeAt, env, instr);
+      if (woke === PARKED) return park(live);
+      failure = woke;
+    }
+    if (failure === undefined) {
+      switch (instr.op) {
+        case 'request': {
+          const outcome = await env.executor.execute(instr.req, contextOf(payload, cursor, env, rng), who, rng, { signal, inflight: env.kill, force: inCleanup, ...takeStart(cursor, env) });
+          if (!outcome.ok && outcome.message === NOT_RELEASED) return finish(live, `stopped: ${NOT_RELEASED}`, 'dropped');
+          if (outcome.ok) {
+            applyResponse(cursor, instr.req, outcome.json, env, who);
+            cursor.pc++;
+          } else failure = describeFailure(instr.req.name, outcome);
+          break;
+        }
+        case 'poll': {
+          const ended = await runPoll(instr, cursor, env, rng, payload, who, signal);
+          if (ended === PARKED) return park(live);
+          failure = ended;
+          break;
+        }
+        case 'wait': {
+          const ms = instr.sample(rng);
+          const wakeAt = env.clock.now() + ms;
+          // Body and cleanup waits are both cut by the soft stop: a body fails, a cleanup is expedited.
+          const slept = await sleepOrPark(env.clock, ms, env.stop, env.park);
+          if (slept === 'parked') {
+            cursor.pc++;
+            cursor.wakeAt = wakeAt;
+            return park(live);
+          }
+          if (slept === 'cut' && !inCleanup) failure = 'stopped';
+          else cursor.pc++;
+          break;
+        }
+        case 'switch': {
+          const value = instr.get({ payload, vars: cursor.vars });
+          cursor.pc = instr.cases.get(String(value)) ?? instr.otherwise;
+          break;
+        }
+        case 'weighted':
+          cursor.pc = instr.targets[rng.pickIndex(instr.weights)] as number;
+          break;
+        case 'chance':
+          cursor.pc = rng.float() < instr.p ? instr.then : instr.else;
+          break;
+        case 'jump':
+          cursor.pc = instr.to;
+          break;
+        case 'arm':
+          cursor.armed = instr.cleanup;
           cursor.pc++;
-        } else failure = describeFailure(instr.req.name, outcome);
-        break;
+          break;
+        case 'end':
+        case 'endCleanup':
+          break;
       }
-      case 'poll':
-        failure = await runPoll(instr, cursor, env, rng, payload, who, signal);
-        break;
-      case 'wait': {
-        const ms = instr.sample(rng);
-        if (inCleanup) await sleepUnlessStopped(env, ms);
-        else if (!(await sleepOrStop(env.clock, ms, signal))) failure = 'stopped';
-        if (failure === undefined) cursor.pc++;
-        break;
-      }
-      case 'switch': {
-        const value = instr.get({ payload, vars: cursor.vars });
-        cursor.pc = instr.cases.get(String(value)) ?? instr.otherwise;
-        break;
-      }
-      case 'weighted':
-        cursor.pc = instr.targets[rng.pickIndex(instr.weights)] as number;
-        break;
-      case 'chance':
-        cursor.pc = rng.float() < instr.p ? instr.then : instr.else;
-        break;
-      case 'jump':
-        cursor.pc = instr.to;
-        break;
-      case 'arm':
-        cursor.armed = instr.cleanup;
-        cursor.pc++;
-        break;
-      case 'end':
-      case 'endCleanup':
-        break;
+    }
+    if (journal !== undefined && cursor.state !== stateBefore) {
+      cursor.rng = rng.state();
+      if (!(await journal.transitioned(cursor, key))) return abandon(cursor);
     }
     if (failure !== undefined && inCleanup) {
-      return finish(cursor, env, key, `cleanup ${failure}`);
+      return finish(live, `cleanup ${failure}`);
     }
     if (failure !== undefined || instr.op === 'end') {
       if (failure !== undefined) cursor.failure = env.stop.aborted && failure.endsWith('aborted') ? 'stopped' : failure;
-      if (cursor.armed === undefined) return finish(cursor, env, key, cursor.failure);
+      if (cursor.armed === undefined) return finish(live, cursor.failure);
       cursor.phase = 'cleanup';
       cursor.pc = cursor.armed;
       delete cursor.armed;
@@ -142,89 +190,48 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
           cursor.wakeAt = env.clock.now() + first.sample(rng);
           cursor.pc++;
         }
-        return { done: false, cursor: { ...cursor, rng: rng.state() } };
+        return park(live);
       }
       continue;
     }
-    if (instr.op === 'endCleanup') return finish(cursor, env, key, cursor.failure);
+    if (instr.op === 'endCleanup') return finish(live, cursor.failure);
   }
-}
-
-function applyResponse(cursor: Cursor, req: { captures: ReadonlyArray<readonly [string, (root: unknown) => unknown, string]>; state: string | undefined }, json: unknown, env: LifecycleEnv, who: { unitId: string; index: number; key: string }): void {
-  for (const [name, get] of req.captures) cursor.vars[name] = get(json) as Cursor['vars'][string];
-  if (req.state !== undefined && req.state !== cursor.state) {
-    env.recorder.recordTransition(cursor.state, req.state);
-    env.events.write({ at: env.clock.now(), unitId: who.unitId, index: who.index, key: who.key, type: 'transition', from: cursor.state ?? 'start', to: req.state });
-    cursor.state = req.state;
-  }
-}
-
-async function runPoll(
-  instr: Extract<Instr, { op: 'poll' }>, cursor: Cursor, env: LifecycleEnv, rng: Rng, payload: Payload,
-  who: { unitId: string; index: number; key: string; recorder: Recorder }, signal: AbortSignal,
-): Promise<string | undefined> {
-  const startedAt = cursor.pollStartedAt ?? env.clock.now();
-  let attempt = cursor.pollAttempt ?? 0;
-  for (;;) {
-    attempt++;
-    const outcome = await env.executor.execute(instr.req, contextOf(payload, cursor, env, rng), who, rng, { signal, inflight: env.kill, force: cursor.phase === 'cleanup', ...takeStart(cursor, env) });
-    if (outcome.ok && instr.until(outcome.json)) {
-      applyResponse(cursor, instr.req, outcome.json, env, who);
-      delete cursor.pollAttempt;
-      delete cursor.pollStartedAt;
-      cursor.pc++;
-      return undefined;
-    }
-    if (!outcome.ok && outcome.errorKind === 'aborted') return describeFailure(instr.req.name, outcome);
-    if (attempt >= instr.maxAttempts) return `poll ${instr.req.name}: ${instr.untilText} not met after ${attempt} attempts`;
-    let delay = Math.min(instr.maxEveryMs, instr.everyMs * instr.factor ** (attempt - 1));
-    if (instr.jitter > 0) delay *= 1 - instr.jitter + 2 * instr.jitter * rng.float();
-    if (instr.timeoutMs !== undefined && env.clock.now() + delay - startedAt > instr.timeoutMs) {
-      return `poll ${instr.req.name}: ${instr.untilText} not met within ${instr.timeoutMs}ms`;
-    }
-    if (!(await sleepOrStop(env.clock, delay, signal))) return 'stopped';
-  }
-}
-
-function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: false }>): string {
-  return `${name}: ${outcome.errorKind}${outcome.status !== undefined ? ` ${outcome.status}` : ''}`;
 }
 
 /**
- * Consumes the cursor's intended start (open model, burst) at its first send: records the actual send
- * time for the start-skew figure and returns the intended time, from which that request's latency is
- * measured (no coordinated omission).
+ * Records the lifecycle's outcome; with a journal, only once the journal accepted the finish. Returns
+ * a plain status when there is nothing to await, so a lifecycle without a journal pays no extra turn.
  */
-/** The template context of a lifecycle's next request (built per request: `now` moves on). */
-function contextOf(payload: Payload, cursor: Cursor, env: LifecycleEnv, rng: Rng): TemplateContext {
-  return { payload, vars: cursor.vars, index: cursor.index, runId: env.runId, now: env.clock.now(), rng };
-}
-
-function takeStart(cursor: Cursor, env: LifecycleEnv): Pick<ExecuteOptions, 'intendedStart' | 'gate' | 'onRelease'> {
-  const intended = cursor.startAt;
-  if (intended === undefined) return {};
-  delete cursor.startAt;
-  const record = env.measureStarts ? () => env.recorder.recordStart(env.clock.now()) : undefined;
-  if (env.gate) return { intendedStart: intended, gate: env.gate, onRelease: record };
-  record?.();
-  return { intendedStart: intended };
-}
-
-function finish(cursor: Cursor, env: LifecycleEnv, key: string, failure: string | undefined, as?: 'dropped'): LifecycleStatus {
+function finish(live: Live, failure: string | undefined, as?: 'dropped'): LifecycleStatus | Promise<LifecycleStatus> {
+  const { cursor, env, key, journal } = live;
   if (env.system) return { done: true, vars: cursor.vars, failure };
   const terminal = cursor.state === undefined || env.terminal === undefined || env.terminal.has(cursor.state);
-  const outcome = as ?? (failure ? 'failed' : 'completed');
-  env.recorder.recordLifecycle({ outcome, index: cursor.index, key, state: cursor.state, terminal, reason: failure });
-  env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: outcome, to: cursor.state, reason: failure });
-  if (env.progress) env.progress.lifecycles++;
-  return { done: true, vars: cursor.vars, failure };
+  const record: LifecycleRecord = { outcome: as ?? (failure ? 'failed' : 'completed'), index: cursor.index, key, state: cursor.state, terminal, reason: failure };
+  if (journal === undefined) return recordOutcome(live, record);
+  cursor.rng = live.rng.state();
+  return journal.finished(cursor, key, record).then((ok) => (ok ? recordOutcome(live, record) : abandon(cursor)));
 }
 
+function recordOutcome({ cursor, env, key }: Live, record: LifecycleRecord): LifecycleStatus {
+  env.recorder.recordLifecycle(record);
+  env.events.write({ at: env.clock.now(), unitId: env.unitId, index: cursor.index, key, type: record.outcome, to: cursor.state, reason: record.reason });
+  if (env.progress) env.progress.lifecycles++;
+  return { done: true, vars: cursor.vars, failure: record.reason };
+}
 
+/**
+ * Returns the lifecycle's checkpoint (its generator state included); with a journal, once the journal
+ * took it, which may update the checkpoint's `seq`: the returned cursor is the one journaled.
+ */
+function park({ cursor, rng, key, journal }: Live): LifecycleStatus | Promise<LifecycleStatus> {
+  const parked: Cursor = { ...cursor, rng: rng.state() };
+  if (journal === undefined) return { done: false, cursor: parked };
+  return journal.parked(parked, key).then((ok) => (ok ? { done: false, cursor: parked } : abandon(parked)));
+}
 
-/** A cleanup wait: cut short by a stop (so cleanup is expedited), never an error. */
-async function sleepUnlessStopped(env: LifecycleEnv, ms: number): Promise<void> {
-  await sleepOrStop(env.clock, ms, env.stop);
+/** Another worker moved this lifecycle first: it is theirs to record, so nothing is recorded here. */
+function abandon(cursor: Cursor): LifecycleStatus {
+  return { done: true, vars: cursor.vars, abandoned: true };
 }
 
 export type { Payload };

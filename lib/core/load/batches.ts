@@ -2,11 +2,19 @@ import { Rng } from '../rng.ts';
 import type { Cursor } from '../engine/cursor.ts';
 import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
 import type { BatchUnit } from '../units.ts';
+import { sleepOrPark } from '../engine/sleep.ts';
 
 /** Pacing of the items of a batch. */
 export interface BatchPacing {
   readonly itemIntervalMs: number;
   readonly itemJitter: number;
+}
+
+/** What a batch left: parked lifecycles (deferred cleanups, parked sleeps) and the items not started. */
+export interface BatchLeft {
+  readonly parked: Cursor[];
+  /** Indices not started because of a park (in order), for a continuation batch; never recorded here. */
+  readonly rest: number[];
 }
 
 /**
@@ -15,19 +23,25 @@ export interface BatchPacing {
  * the batch; their cursors are returned for the caller to continue, or, with `onParked`, handed to it
  * one by one as they park (a caller in the same process resumes each at once, so a batch's cursors
  * never pile up). After a stop, the items not yet started are recorded as dropped, each with the
- * stop's reason.
+ * stop's reason. After a park (`env.park`), they are returned as `rest` instead: another invocation
+ * runs them, so planned = recorded + rest + parked.
  */
-export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: BatchPacing, onParked?: (cursor: Cursor) => void): Promise<Cursor[]> {
+export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: BatchPacing, onParked?: (cursor: Cursor) => void): Promise<BatchLeft> {
   const parked: Cursor[] = [];
+  let rest: number[] = [];
   const rng = Rng.derive(env.seed, 'batch', unit.unitId);
   const startedAt = env.clock.now();
   for (let k = 0; k < unit.indices.length; k++) {
-    if (k > 0 && pacing.itemIntervalMs > 0 && !env.stop.aborted) {
+    if (k > 0 && pacing.itemIntervalMs > 0 && !env.stop.aborted && !env.park?.aborted) {
       const ms = pacing.itemIntervalMs * (1 - pacing.itemJitter + 2 * pacing.itemJitter * rng.float());
-      await env.clock.sleep(ms, env.stop).catch(() => undefined);
+      await sleepOrPark(env.clock, ms, env.stop, env.park);
     }
     if (env.stop.aborted) {
       dropRest(unit.indices.slice(k), env);
+      break;
+    }
+    if (env.park?.aborted) {
+      rest = unit.indices.slice(k);
       break;
     }
     if (env.progress) env.progress.started++;
@@ -37,8 +51,9 @@ export async function runBatch(unit: BatchUnit, env: LifecycleEnv, pacing: Batch
       else parked.push(status.cursor);
     }
   }
-  env.recorder.recordBatch(env.clock.now() - startedAt);
-  return parked;
+  // A batch cut by a park is timed once, by the continuation that runs its last item.
+  if (rest.length === 0) env.recorder.recordBatch(env.clock.now() - startedAt);
+  return { parked, rest };
 }
 
 /** Runs parked lifecycles concurrently, each from its own cursor, to the end. */

@@ -388,10 +388,11 @@ describe('Function: runBatch', () => {
     scriptOrders(h);
 
     // Act
-    const parked = await runToEnd(h.clock, runBatch(batchOf([0, 1, 2]), h.env, { itemIntervalMs: 2000, itemJitter: 0 }));
+    const { parked, rest } = await runToEnd(h.clock, runBatch(batchOf([0, 1, 2]), h.env, { itemIntervalMs: 2000, itemJitter: 0 }));
 
     // Assess
     expect(h.http.timeline()).toEqual(['POST /orders @0', 'POST /orders @7000', 'POST /orders @14000']);
+    expect(rest).toEqual([]);
     expect(parked.map((c) => [c.index, c.phase, c.vars['orderId'], c.wakeAt])).toEqual([[0, 'cleanup', 'o-1', 35_000], [1, 'cleanup', 'o-2', 42_000], [2, 'cleanup', 'o-3', 49_000]]);
     expect(h.recorder.result(0).batches.count).toBe(1);
 
@@ -438,10 +439,10 @@ describe('Function: runBatch', () => {
     // Act
     await h.clock.advance(2000);
     stop.abort(new Error('user pressed Ctrl-C'));
-    const parked = await runToEnd(h.clock, running);
+    const left = await runToEnd(h.clock, running);
 
     // Assess
-    expect(parked).toEqual([]);
+    expect(left).toEqual({ parked: [], rest: [] });
     expect(h.http.timeline()).toEqual(['POST /orders @0', 'POST /cancel @2000']);
     const result = h.recorder.result(h.clock.now());
     expect(result.lifecycles).toEqual({ completed: 0, failed: 1, dropped: 3, reasons: { stopped: 1, 'stopped: user pressed Ctrl-C': 3 } });
@@ -469,7 +470,7 @@ describe('Function: runBatch', () => {
     // Act: item 0 ran its body by t=5000; item 1's create is in flight from 6000 to 7000
     await h.clock.advance(6500);
     stop.abort(new Error('user pressed Ctrl-C'));
-    const parked = await runToEnd(h.clock, running);
+    const { parked } = await runToEnd(h.clock, running);
     const left = await runToEnd(h.clock, runCursors(parked, { ...env, deferCleanup: false }));
 
     // Assess

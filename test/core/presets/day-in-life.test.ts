@@ -71,7 +71,7 @@ describe('Function: compileDayInLife (run through the engine)', () => {
     const [first, second] = batch.indices.map((i) => h.compiled.payloads.get(i)['orderNumber'] as string);
 
     // Act
-    const parked = await runToEnd(h.clock, runBatch(batch, h.env, pacing(h)));
+    const { parked } = await runToEnd(h.clock, runBatch(batch, h.env, pacing(h)));
     const left = await runToEnd(h.clock, runCursors(parked, { ...h.env, deferCleanup: false }));
 
     // Assess
@@ -104,7 +104,7 @@ describe('Function: compileDayInLife (run through the engine)', () => {
     const slot = async (): Promise<void> => {
       while (next < units.length) {
         const unit = units[next++]!;
-        parked.push(...(await runBatch(unit, { ...h.env, unitId: unit.unitId }, pacing(h))));
+        parked.push(...(await runBatch(unit, { ...h.env, unitId: unit.unitId }, pacing(h))).parked);
       }
     };
 

@@ -1,0 +1,53 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { awsClients } from '../../lib/adapters/aws/clients.ts';
+import { DynamoFleetStore } from '../../lib/adapters/aws/dynamo-fleet-store.ts';
+import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
+import { SqsUnitQueue } from '../../lib/adapters/aws/sqs-unit-queue.ts';
+import { UndiciHttpClient } from '../../lib/adapters/http/undici-client.ts';
+import { systemClock } from '../../lib/adapters/local/system-clock.ts';
+import type { FleetStore, ObjectStore, UnitQueue } from '../../lib/core/fleet/ports.ts';
+import type { Clock, HttpClient } from '../../lib/core/ports.ts';
+import { fleetEnv, type FleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
+
+/** Everything the fleet's Lambdas share: the run table, the queue, the bucket, a clock, HTTP. */
+export interface FleetDeps {
+  readonly store: FleetStore;
+  readonly queue: UnitQueue;
+  readonly objects: ObjectStore;
+  readonly fleet: FleetEnv;
+  /** The function's environment (the plan's `${env:NAME}` references are resolved from it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  /** A new HTTP client (the caller closes it), or the execution environment's shared one. */
+  readonly http: () => HttpClient;
+}
+
+let cached: FleetDeps | undefined;
+let sharedHttp: HttpClient | undefined;
+
+/**
+ * The deployed fleet's dependencies, built once per execution environment from the environment the
+ * stack sets (a misconfigured deployment fails here, naming the variable) and reused while warm.
+ */
+export function deployedFleet(): FleetDeps {
+  if (cached) return cached;
+  const fleet = fleetEnv(process.env);
+  const clients = awsClients();
+  cached = {
+    store: new DynamoFleetStore({ client: clients.dynamo, tableName: fleet.tableName }),
+    queue: new SqsUnitQueue({ client: clients.sqs, queueUrl: fleet.queueUrl }),
+    objects: new S3ObjectStore({ client: clients.s3, bucket: fleet.bucket }),
+    fleet, env: process.env, clock: systemClock,
+    http: () => new UndiciHttpClient(),
+  };
+  return cached;
+}
+
+/** One keep-alive HTTP pool per warm execution environment, shared by its invocations. */
+export function sharedHttpClient(deps: FleetDeps): HttpClient {
+  sharedHttp ??= deps.http();
+  return sharedHttp;
+}
+
+/** The fleet's structured logger (Powertools: JSON lines with the request id and cold start). */
+export const logger = new Logger({ serviceName: 'loadfleet' });

@@ -1,0 +1,38 @@
+import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
+import { EVENT_CSV_COLUMNS, csvEventRow } from '../../adapters/local/csv-event-sink.ts';
+
+/**
+ * `EventBuffer` collects one unit's lifecycle events as CSV text in memory (a Lambda has no disk
+ * worth streaming to), to be uploaded as one part when the unit ends. It holds at most `maxChars`;
+ * past that it counts the rows it left out, so memory stays bounded on long units.
+ */
+export class EventBuffer implements EventSink {
+  private chunks: string[] = [];
+  private chars = 0;
+  /** Rows left out because the buffer was full. */
+  omitted = 0;
+
+  constructor(private readonly maxChars = 16 * 1024 * 1024) {}
+
+  write(event: LifecycleEvent): void {
+    const row = csvEventRow(event);
+    if (this.chars + row.length > this.maxChars) {
+      this.omitted++;
+      return;
+    }
+    this.chunks.push(row);
+    this.chars += row.length;
+  }
+
+  async close(): Promise<void> {}
+
+  /** Rows collected so far (no header). */
+  get rows(): number {
+    return this.chunks.length;
+  }
+
+  /** The collected rows as CSV, with or without the header row. */
+  text(header = false): string {
+    return (header ? `${EVENT_CSV_COLUMNS.join(',')}\n` : '') + this.chunks.join('');
+  }
+}

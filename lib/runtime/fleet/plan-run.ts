@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { compilePlan } from '../../core/engine/compile-plan.ts';
+import type { FleetStore, ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
+import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
+import type { Plan } from '../../core/plan/schema.ts';
+import { PlanValidationError } from '../../core/plan/source.ts';
+import { planUnits } from '../../core/planner.ts';
+import type { Clock, HttpClient } from '../../core/ports.ts';
+import { NullEventSink } from '../../adapters/local/csv-event-sink.ts';
+import { runSystemSteps } from '../run-unit.ts';
+import type { FleetEnv } from './fleet-env.ts';
+import { fleetRuntime, type StoredPlan } from './run-plan.ts';
+import { pollSecondsFor, type FleetState } from './state.ts';
+
+/** The execution input of the state machine (what `aws stepfunctions start-execution --input` takes). */
+export const RunInputSchema = z
+  .strictObject({
+    /** The plan itself: an object (the plan's JSON) or its YAML/JSON text. */
+    plan: z.union([z.record(z.string(), z.unknown()), z.string().min(1)]).optional(),
+    /** Or the key of a plan stored in the report bucket, under `plans/` (what schedules use). */
+    planKey: z.string().regex(/^plans\/[\w./-]+$/, 'planKey must name an object under plans/ in the report bucket').optional(),
+    /** A run id of your own (letters, digits, - and _); default: generated, sortable by time. */
+    runId: z.string().regex(/^[\w-]{1,64}$/).optional(),
+  })
+  .refine((input) => (input.plan === undefined) !== (input.planKey === undefined), 'give exactly one of "plan" or "planKey"');
+export type RunInput = z.input<typeof RunInputSchema>;
+
+/** Thrown for a plan the fleet will not run; the state machine catches it by name into `PlanRejected`. */
+export class InvalidPlanError extends Error {
+  override readonly name = 'InvalidPlan';
+}
+
+/** What the plan step needs. */
+export interface PlanRunDeps {
+  readonly store: FleetStore;
+  readonly objects: ObjectStore;
+  readonly fleet: FleetEnv;
+  /** The function's environment, for the plan's `${env:NAME}` references. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly clock: Clock;
+  /** An HTTP client for the plan's setup steps (only called when the plan has some). */
+  readonly http: () => HttpClient;
+}
+
+/**
+ * The state machine's first step: read and validate the plan, enforce the deployment's allowlist and
+ * caps, run the plan's setup steps, derive the units, and write the run and its units. Returns the
+ * small state the orchestrator carries (ids and times, never data).
+ */
+export async function planRun(input: unknown, deps: PlanRunDeps): Promise<FleetState> {
+  const parsed = RunInputSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidPlanError(`the execution input is invalid: ${z.prettifyError(parsed.error)}`);
+  const source = await planSource(parsed.data, deps.objects);
+  let loaded: LoadedPlan;
+  try {
+    loaded = loadPlan(source.text, source.file, deps.env);
+  } catch (error) {
+    if (error instanceof PlanValidationError) throw new InvalidPlanError(error.message);
+    throw error;
+  }
+  const plan = loaded.plan;
+  assertFleetMayRun(plan, deps.fleet);
+  const runId = parsed.data.runId ?? fleetRunId(new Date(deps.clock.now()));
+  const stored: StoredPlan = { ...source };
+  if (plan.setup.length > 0) stored.sharedVars = await runSetup(runId, loaded, stored, deps);
+
+  const createdAt = deps.clock.now();
+  const startAt = createdAt + deps.fleet.startLeadMs;
+  const compiled = compilePlan(plan);
+  const { units, planned } = planUnits(plan, runId, compiled.payloads, startAt);
+  const maxDuration = Math.min(plan.limits.maxDuration, deps.fleet.limits.maxDurationSeconds * 1000);
+  const run: RunRecord = {
+    runId, plan: stored, kind: loaded.kind, status: 'RUNNING', createdAt, startAt, deadline: startAt + maxDuration,
+    unitsPlanned: units.length, planned, warnings: loaded.warnings,
+  };
+  await deps.store.createRun(run, units);
+  return { runId, startAt: new Date(startAt).toISOString(), pollSeconds: pollSecondsFor(maxDuration) };
+}
+
+async function planSource(input: z.output<typeof RunInputSchema>, objects: ObjectStore): Promise<{ text: string; file: string }> {
+  if (input.planKey !== undefined) {
+    // The plan role may not list the bucket, so a missing key can come back as AccessDenied: same answer.
+    const text = await objects.get(input.planKey).catch(() => undefined);
+    if (text === undefined) throw new InvalidPlanError(`no plan at ${objects.uri(input.planKey)}: upload it first (aws s3 cp plan.yaml ${objects.uri(input.planKey)})`);
+    return { text, file: input.planKey };
+  }
+  if (typeof input.plan === 'string') return { text: input.plan, file: 'input.plan.yaml' };
+  return { text: JSON.stringify(input.plan, null, 2), file: 'input.plan.json' };
+}
+
+/**
+ * The deployment's guardrails, checked before anything is written: the target's host must be on the
+ * stack's allowlist (exact host or host:port; link-local and metadata addresses never), and the load
+ * must fit the deployment's caps on rate and duration.
+ */
+export function assertFleetMayRun(plan: Plan, fleet: FleetEnv): void {
+  const url = new URL(plan.target.baseUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const allowed = fleet.allowedHosts.map((h) => h.toLowerCase());
+  if (isLinkLocal(host)) throw new InvalidPlanError(`target ${host} is a link-local or metadata address: the fleet never sends to it`);
+  if (!allowed.includes(host) && !allowed.includes(url.host.toLowerCase())) {
+    const list = allowed.length > 0 ? allowed.join(', ') : 'nothing yet';
+    throw new InvalidPlanError(`target host "${url.host}" is not on the stack's allowlist (${list}). Add it to the "loadfleet.allowedHosts" context in cdk.json and redeploy, for a system you own and may load-test.`);
+  }
+  const load = plan.load;
+  if (load.model === 'rate' && load.rate > fleet.limits.maxRps) {
+    throw new InvalidPlanError(`load.rate ${load.rate}/s is above the stack's cap of ${fleet.limits.maxRps}/s (loadfleet.limits.maxRps)`);
+  }
+  const duration = load.model === 'rate' || load.model === 'vus' ? load.duration : load.model === 'phases' ? load.phases.reduce((sum, p) => sum + p.duration, 0) : 0;
+  if (duration > fleet.limits.maxDurationSeconds * 1000) {
+    throw new InvalidPlanError(`the load lasts ${duration / 1000}s, above the stack's cap of ${fleet.limits.maxDurationSeconds}s (loadfleet.limits.maxDurationSeconds)`);
+  }
+  if (load.model === 'phases' && duration > fleet.workerTimeoutMs - WORKER_MARGIN_MS) {
+    throw new InvalidPlanError(`a phases run must fit one worker invocation: ${duration / 1000}s of phases, workers have ${(fleet.workerTimeoutMs - WORKER_MARGIN_MS) / 1000}s`);
+  }
+}
+
+/** Time a worker keeps free at the end of its invocation (see worker.ts). */
+export const WORKER_MARGIN_MS = 60_000;
+
+function isLinkLocal(host: string): boolean {
+  if (isIP(host) === 4) return host.startsWith('169.254.');
+  if (isIP(host) === 6) return host.startsWith('fe80:') || host === 'fd00:ec2::254';
+  return false;
+}
+
+/** Runs the plan's setup steps once, from the plan step; their captures are stored for every worker. */
+async function runSetup(runId: string, loaded: LoadedPlan, stored: StoredPlan, deps: PlanRunDeps): Promise<Record<string, unknown>> {
+  const http = deps.http();
+  const never = new AbortController().signal;
+  try {
+    const compiled = compilePlan(loaded.plan);
+    const rt = fleetRuntime({
+      runId, plan: { loaded, compiled, stored }, clock: deps.clock, http, events: new NullEventSink(), stop: never, kill: never,
+      deadline: deps.clock.now() + 60_000,
+    });
+    const outcome = await runSystemSteps('setup', compiled.setup!, rt);
+    if (!outcome.ok) throw new InvalidPlanError(`the plan's setup failed: ${outcome.failure}; the load did not start`);
+    return { ...outcome.vars };
+  } finally {
+    await http.close();
+  }
+}
+
+/** A run id that sorts by time: `run-20261121-064501-3fa9`. */
+export function fleetRunId(at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
+}
