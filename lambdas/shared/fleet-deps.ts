@@ -18,8 +18,10 @@ export interface FleetDeps {
   /** The function's environment (the plan's `${env:NAME}` references are resolved from it). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock: Clock;
-  /** A new HTTP client (the caller closes it), or the execution environment's shared one. */
+  /** A new HTTP client (the caller closes it). */
   readonly http: () => HttpClient;
+  /** The HTTP client workers send through; default: one keep-alive pool per warm environment. */
+  readonly workerHttp?: HttpClient | undefined;
 }
 
 let cached: FleetDeps | undefined;
@@ -45,6 +47,7 @@ export function deployedFleet(): FleetDeps {
 
 /** One keep-alive HTTP pool per warm execution environment, shared by its invocations. */
 export function sharedHttpClient(deps: FleetDeps): HttpClient {
+  if (deps.workerHttp) return deps.workerHttp;
   sharedHttp ??= deps.http();
   return sharedHttp;
 }

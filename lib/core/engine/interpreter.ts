@@ -169,7 +169,9 @@ export async function runLifecycle(start: Cursor, env: LifecycleEnv): Promise<Li
           break;
       }
     }
-    if (journal !== undefined && cursor.state !== stateBefore) {
+    // A new state, or a newly armed cleanup, is a checkpoint: the cleanup a lost worker's lifecycle
+    // needs is only known once it is armed, so the journal must see the arm as well.
+    if (journal !== undefined && (cursor.state !== stateBefore || instr.op === 'arm')) {
       cursor.rng = rng.state();
       if (!(await journal.transitioned(cursor, key))) return abandon(cursor);
     }

@@ -13,7 +13,7 @@ import type { Cursor } from './cursor.ts';
 export interface LifecycleJournal {
   /** Before the first request of a fresh lifecycle (pc 0, body, no `seq` yet). */
   started(cursor: Cursor, key: string): Promise<boolean>;
-  /** After `cursor.state` changed (the cursor is already updated: captures, state, pc). */
+  /** A checkpoint: after `cursor.state` changed or a cleanup was armed (the cursor is already updated). */
   transitioned(cursor: Cursor, key: string): Promise<boolean>;
   /** When `runLifecycle` returns a parked cursor (the cursor it returns). */
   parked(cursor: Cursor, key: string): Promise<boolean>;

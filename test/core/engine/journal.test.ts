@@ -60,7 +60,7 @@ function harness(): Harness {
 }
 
 describe('Function: runLifecycle with a journal', () => {
-  it('journals start, each transition (cursor already moved on), and the finish before recording it, with a rising seq', async () => {
+  it('journals start, each transition and each armed cleanup (cursor already moved on), and the finish before recording it, with a rising seq', async () => {
     // Prepare
     const h = harness();
     const journal = new FakeJournal();
@@ -70,10 +70,13 @@ describe('Function: runLifecycle with a journal', () => {
 
     // Assess
     expect(status).toEqual({ done: true, vars: { orderId: 'o-1' }, failure: undefined });
-    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 accepted', 'transitioned 4 activated', 'transitioned 5 cancelled', 'finished 6 cancelled']);
+    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 created', 'transitioned 4 accepted', 'transitioned 5 activated', 'transitioned 6 cancelled', 'finished 7 cancelled']);
     expect(journal.writes[0]).toMatchObject({ pc: 0, phase: 'body' });
+    // The transition is journaled before the arm, and the arm itself right after it (the cleanup a lost
+    // worker's lifecycle needs is known from then on).
     expect(h.compiled.program.instrs[journal.writes[1]!.pc]).toMatchObject({ op: 'arm' });
-    expect(journal.writes[5]!.record).toEqual({ outcome: 'completed', index: 0, key: 'ORD-001', state: 'cancelled', terminal: true, reason: undefined });
+    expect(journal.writes[2]!.pc).toBe(journal.writes[1]!.pc + 1);
+    expect(journal.writes[6]!.record).toEqual({ outcome: 'completed', index: 0, key: 'ORD-001', state: 'cancelled', terminal: true, reason: undefined });
     expect(h.recorder.result(0).lifecycles).toEqual({ completed: 1, failed: 0, dropped: 0, reasons: {} });
   });
 
@@ -90,8 +93,8 @@ describe('Function: runLifecycle with a journal', () => {
     const status = await runToEnd(h.clock, runLifecycle(cursor, { ...h.env, journal }));
 
     // Assess
-    expect(cursor).toMatchObject({ seq: 3, wakeAt: 5000, state: 'created' });
-    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'parked 3 created', 'transitioned 4 accepted', 'transitioned 5 activated', 'transitioned 6 cancelled', 'finished 7 cancelled']);
+    expect(cursor).toMatchObject({ seq: 4, wakeAt: 5000, state: 'created' });
+    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 created', 'parked 4 created', 'transitioned 5 accepted', 'transitioned 6 activated', 'transitioned 7 cancelled', 'finished 8 cancelled']);
     expect(status).toMatchObject({ done: true, failure: undefined });
     expect(h.http.timeline()).toEqual(['POST /orders @0', 'POST /accept @5000', 'POST /activate @5000', 'POST /cancel @5000']);
   });
@@ -99,7 +102,7 @@ describe('Function: runLifecycle with a journal', () => {
   it('abandons the lifecycle when a transition write is refused: nothing more is sent, nothing is recorded as its outcome', async () => {
     // Prepare
     const h = harness();
-    const journal = new FakeJournal({ kind: 'transitioned', nth: 2 });
+    const journal = new FakeJournal({ kind: 'transitioned', nth: 3 });
     const progress = { lifecycles: 0, started: 0 };
 
     // Act
@@ -108,7 +111,7 @@ describe('Function: runLifecycle with a journal', () => {
     // Assess
     expect(status).toEqual({ done: true, vars: { orderId: 'o-1' }, abandoned: true });
     expect(h.http.timeline()).toEqual(['POST /orders @0', 'POST /accept @5000']);
-    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created']);
+    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 created']);
     const result = h.recorder.result(h.clock.now());
     expect(result.lifecycles).toEqual({ completed: 0, failed: 0, dropped: 0, reasons: {} });
     expect(result.nonTerminalCount).toBe(0);
@@ -160,7 +163,7 @@ describe('Function: runLifecycle with a journal', () => {
     await runToEnd(h.clock, runLifecycle(startCursor(7, 0), { ...h.env, journal }));
 
     // Assess
-    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 cancelled', 'finished 4 cancelled']);
+    expect(journal.log()).toEqual(['started 1 -', 'transitioned 2 created', 'transitioned 3 created', 'transitioned 4 cancelled', 'finished 5 cancelled']);
     expect(journal.writes.at(-1)!.record).toMatchObject({ outcome: 'failed', reason: 'accept: http5xx 500', terminal: true });
     expect(h.recorder.result(0).lifecycles).toEqual({ completed: 0, failed: 1, dropped: 0, reasons: { 'accept: http5xx 500': 1 } });
   });
