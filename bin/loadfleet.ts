@@ -1,9 +1,9 @@
 #!/usr/bin/env -S npx tsx
 /**
- * The loadfleet CLI: `run`, `validate`, `target` and `demo`. Exit codes: 0 ok, 1 expectations failed,
+ * The loadfleet CLI: `run`, `validate`, `target`, `hit`, `demo`, and `fleet stop|report` for AWS runs. Exit codes: 0 ok, 1 expectations failed,
  * 2 invalid plan or usage, 130 interrupted.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { demoCommand } from '../lib/cli/demo-command.ts';
 import { EXIT } from '../lib/cli/exit-codes.ts';
 import { hitCommand, type HitOptions } from '../lib/cli/hit-command.ts';
@@ -66,6 +66,24 @@ program
     const close = (): void => void target.close().then(() => process.exit(0));
     process.once('SIGINT', close);
     process.once('SIGTERM', close);
+  });
+
+const fleet = program.command('fleet').description('work with runs of the deployed AWS fleet (see README: Run it on AWS)');
+const withFleetTarget = (cmd: Command): Command =>
+  cmd.option('--region <region>', 'AWS region (default: your AWS configuration)').addOption(new Option('--endpoint <url>', 'send AWS calls to this emulator').hideHelp());
+withFleetTarget(fleet.command('stop').argument('<runId>').description('set the run\'s stop flag: nothing new starts, created entities are cleaned up'))
+  .requiredOption('--table <name>', 'the stack output TableName')
+  .option('--reason <text>', 'why, kept in the report', 'stopped from the CLI')
+  .action(async (runId: string, opts: { table: string; reason: string; region?: string; endpoint?: string }) => {
+    const { fleetStopCommand } = await import('../lib/cli/fleet-command.ts');
+    process.exit(await fleetStopCommand(runId, opts.reason, opts, (l) => process.stderr.write(`${l}\n`)));
+  });
+withFleetTarget(fleet.command('report').argument('<runId>').description('fetch a run\'s report.json and events.csv from the report bucket and print the summary'))
+  .requiredOption('--bucket <name>', 'the stack output ReportBucketName')
+  .option('--out <dir>', 'folder to write them to (default reports/<runId>)')
+  .action(async (runId: string, opts: { bucket: string; out?: string; region?: string; endpoint?: string }) => {
+    const { fleetReportCommand } = await import('../lib/cli/fleet-command.ts');
+    process.exit(await fleetReportCommand(runId, opts.out, opts, (l) => process.stderr.write(`${l}\n`)));
   });
 
 program

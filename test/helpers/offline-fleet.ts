@@ -39,6 +39,8 @@ export interface OfflineFleetOptions {
   /** The worker Lambda's timeout in ms (its park margin is a fifth of it). Default 20 s. */
   readonly workerTimeoutMs?: number;
   readonly maxConcurrency?: number;
+  /** Planning to common start (the stack's startLeadSeconds). Default 300 ms. */
+  readonly startLeadMs?: number;
   /** SQS visibility timeout of the unit queue, seconds. Default: just above a claim's lease. */
   readonly visibilityTimeoutSeconds?: number;
   readonly fault?: (unitId: string, receiveCount: number) => WorkerFault;
@@ -71,7 +73,7 @@ export async function runOfflineFleet(opts: OfflineFleetOptions): Promise<Offlin
   const objects = new S3ObjectStore({ client: aws.clients.s3, bucket: aws.bucket });
   const fleet: FleetEnv = {
     tableName: aws.tableName, queueUrl: aws.queueUrl, bucket: aws.bucket, allowedHosts: ['127.0.0.1'],
-    limits: { maxRps: 2000, maxDurationSeconds: 600, maxRequests: 1_000_000 }, workerTimeoutMs, startLeadMs: 300, maxConcurrency: opts.maxConcurrency ?? 5,
+    limits: { maxRps: 2000, maxDurationSeconds: 600, maxRequests: 1_000_000 }, workerTimeoutMs, startLeadMs: opts.startLeadMs ?? 300, maxConcurrency: opts.maxConcurrency ?? 5,
   };
   const http = new UndiciHttpClient();
   const deps: FleetDeps = { store, queue, objects, fleet, env: {}, clock: systemClock, http: () => new UndiciHttpClient(), workerHttp: http };
