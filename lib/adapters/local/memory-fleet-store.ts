@@ -68,13 +68,13 @@ export class MemoryFleetStore implements FleetStore {
     for (const unitId of unitIds) (rows.get(unitId) as StoredUnit).sent = true;
   }
 
-  async listUnits(runId: string): Promise<UnitRow[]> {
+  async listUnits(runId: string, opts: { readonly results?: boolean } = {}): Promise<UnitRow[]> {
     // Sorted by id like a DynamoDB query on `UNIT#<unitId>`.
     return [...this.unitsOf(runId).entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, row]) => {
-        const { token: _token, ...visible } = row;
-        return copy(visible);
+        const { token: _token, result, ...visible } = row;
+        return copy(opts.results === false || result === undefined ? visible : { ...visible, result });
       });
   }
 

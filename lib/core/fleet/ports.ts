@@ -95,8 +95,11 @@ export interface FleetStore {
   addUnits(runId: string, units: readonly Unit[]): Promise<Unit[]>;
   /** Marks units as accepted by the queue. */
   markSent(runId: string, unitIds: readonly string[]): Promise<void>;
-  /** Every unit row of the run (all pages). */
-  listUnits(runId: string): Promise<UnitRow[]>;
+  /**
+   * Every unit row of the run (all pages). With `results: false` the rows come without their results,
+   * which is what progress checks need (a run's results can weigh megabytes).
+   */
+  listUnits(runId: string, opts?: { readonly results?: boolean }): Promise<UnitRow[]>;
   /**
    * Claims a unit: succeeds when it is QUEUED, or CLAIMED with a lease that expired before `now`
    * (its worker is gone); the lease runs to `now + leaseMs`.

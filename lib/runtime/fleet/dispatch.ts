@@ -13,7 +13,7 @@ export class DispatchIncompleteError extends Error {
  * Resume units whose lifecycles wait a while are sent delayed, so no worker idles through the wait.
  */
 export async function dispatchQueued(runId: string, store: FleetStore, queue: UnitQueue, now: number): Promise<{ sent: number; left: number }> {
-  const pending = (await store.listUnits(runId)).filter((row) => row.status === 'QUEUED' && !row.sent);
+  const pending = (await store.listUnits(runId, { results: false })).filter((row) => row.status === 'QUEUED' && !row.sent);
   return sendUnits(runId, pending.map((row: UnitRow) => row.unit), store, queue, now);
 }
 

@@ -24,7 +24,7 @@ export async function checkProgress(state: FleetState, deps: ProgressDeps): Prom
   if (!run) throw new Error(`progress: run ${state.runId} is not in the run table`);
   if (run.status === 'RUNNING' && now > run.deadline) await deps.store.requestStop(state.runId, 'the run reached its deadline (limits.maxDuration)');
   await dispatchQueued(state.runId, deps.store, deps.queue, now);
-  const units = await deps.store.listUnits(state.runId);
+  const units = await deps.store.listUnits(state.runId, { results: false });
   const outstanding = units.filter((u) => u.status !== 'DONE' && u.status !== 'SWEPT');
   const live = outstanding.filter((u) => isLive(u, now));
   const stopped = run.status !== 'RUNNING' || now > run.deadline;

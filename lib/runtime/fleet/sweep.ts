@@ -40,7 +40,7 @@ export async function sweepRun(state: FleetState, deps: SweepDeps): Promise<Swee
   if (!run) throw new Error(`sweep: run ${state.runId} is not in the run table`);
   await store.setRunStatus(run.runId, 'SWEEPING', ['RUNNING', 'STOPPING']);
   const now = clock.now();
-  const units = await store.listUnits(run.runId);
+  const units = await store.listUnits(run.runId, { results: false });
   if (units.some((u) => u.status === 'CLAIMED' && (u.leaseUntil ?? 0) > now)) return { ...state, swept: false };
   const plan = runPlanOf(run, deps.env);
   const reason = run.stopReason ? `stopped: ${run.stopReason}` : 'not run: the run ended';
