@@ -8,7 +8,7 @@
  * The guardrails that must not be settable by a plan (target allowlist, RPS / duration / request caps,
  * worker concurrency) live here, in deployed configuration, on purpose.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Construct } from 'constructs';
 
 /** CDK context key the stack configuration is read from. */

@@ -2,7 +2,7 @@
  * The flash-sale coupons API of the demo target. HTTP shapes only; the coupons live in a
  * `CouponStore` chosen by `startTarget`'s `coupons` option.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MemoryCouponStore, RacyCouponStore } from './coupon-store.ts';
 import type { CouponStore } from './coupon-store.ts';
 import { json } from './router.ts';

@@ -2,7 +2,7 @@
  * Fault injection for the demo target: per-endpoint error rates and latency, drawn from a seeded
  * generator so a test that injects "20% of activations fail" sees the same failures every run.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { LoadfleetError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 

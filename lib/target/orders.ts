@@ -2,7 +2,7 @@
  * The orders API of the demo target (the day-in-life workload): create, poll details, activate,
  * cancel, end. HTTP shapes only; the state machine lives in `OrderBook`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Order, OrderAction, OrderBook } from './order-book.ts';
 import { json } from './router.ts';
 import type { JsonReply, Route } from './router.ts';

@@ -2,7 +2,7 @@
  * The store-purchases API of the demo target (the purchaser workload). HTTP shapes only; the
  * catalogue and counters live in `PurchaseBook`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_PLAYER_NUMBER, MAX_QUANTITY, MIN_QUANTITY, PURCHASE_ITEMS } from './purchase-book.ts';
 import type { PurchaseBook } from './purchase-book.ts';
 import { json } from './router.ts';

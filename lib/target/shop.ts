@@ -3,7 +3,7 @@
  * tags only; catalogue, carts and counters live in `ShopBook`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { json } from './router.ts';
 import type { Reply, Route, RouteRequest } from './router.ts';
 import { CATALOGUE, SHOP_CATEGORIES } from './shop-book.ts';

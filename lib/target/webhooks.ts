@@ -2,7 +2,7 @@
  * The payment-webhooks API of the demo target (the webhooks workload). HTTP shapes only; the state
  * machines and de-duplication live in `WebhookBook`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { json } from './router.ts';
 import type { JsonReply, Route } from './router.ts';
 import { invalidBody, invalidField } from './validation.ts';

@@ -1,11 +1,14 @@
 // The one test that runs the real toolchain: `cdk synth` through the CLI, with esbuild bundling every
 // function locally (no Docker, no AWS account, no network: version check, notices and telemetry off).
+// It also holds the bench to the stack: the bench's build of the worker is the synthesized asset, byte for byte.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_SHIM, REPO_ROOT } from '../../lib/infra/functions.ts';
+import { buildLambda } from '../../bench/lib/lambda-bundle.ts';
+import { WORKER_ENTRY } from '../../bench/scenarios/bundle.ts';
+import { ESM_REQUIRE_SHIM, FLEET_BUNDLING, REPO_ROOT } from '../../lib/infra/functions.ts';
 
 const outDir = mkdtempSync(join(tmpdir(), 'loadfleet-synth-'));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
@@ -35,7 +38,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; output
 }
 
 describe('cdk synth (real CLI, real bundling)', () => {
-  it('exits 0 and writes a bundled ESM worker with source map', { timeout: 120_000 }, async () => {
+  it('exits 0 and writes a bundled ESM worker with source map, the bytes the bench measures', { timeout: 120_000 }, async () => {
     const { code, output, ms } = await run('cdk', ['synth', '--quiet', '--no-notices', '-o', outDir]);
     console.log(`cdk synth took ${(ms / 1000).toFixed(1)} s`);
     expect(code, output).toBe(0);
@@ -57,5 +60,18 @@ describe('cdk synth (real CLI, real bundling)', () => {
     expect(text.startsWith(ESM_REQUIRE_SHIM), 'bundle starts with the createRequire banner').toBe(true);
     expect(/export\s*\{[^}]*\bas handler\b[^}]*\}/.test(text), 'bundle exports `handler`').toBe(true);
     expect(text.includes('//# sourceMappingURL=index.mjs.map'), 'bundle links its source map').toBe(true);
+    // Mappings only: the sources are not embedded (the map is read at every cold start with --enable-source-maps).
+    const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { mappings: string; sourcesContent?: unknown };
+    expect(map.mappings.length).toBeGreaterThan(0);
+    expect(map.sourcesContent).toBeUndefined();
+
+    // What `npm run bench` measures is this very file: its build from FLEET_BUNDLING is byte-identical.
+    const benchDir = join(outDir, 'bench-build');
+    mkdirSync(benchDir);
+    const bench = await buildLambda(REPO_ROOT, WORKER_ENTRY, benchDir, FLEET_BUNDLING);
+    expect(readFileSync(bench.file).equals(readFileSync(bundle)), 'bench build of the worker = synthesized asset').toBe(true);
+    // The AWS SDK is bundled at the pinned versions: nothing is left to the Lambda runtime's copy.
+    expect(bench.externals).toEqual([]);
+    expect(bench.inputs.map((i) => i.name)).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-sqs', '@aws-sdk/client-s3']));
   });
 });

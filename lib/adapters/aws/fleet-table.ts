@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CursorSchema } from '../../core/engine/cursor.ts';
 import type { JournalEntry, RunRecord, UnitRow } from '../../core/fleet/ports.ts';
 import { UnitResultSchema } from '../../core/recorder/schema.ts';

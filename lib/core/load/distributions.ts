@@ -1,5 +1,5 @@
 import { randomGamma } from 'd3-random';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Rng } from '../rng.ts';
 
 /**

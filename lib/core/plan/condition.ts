@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compilePath, parsePath } from './path.ts';
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

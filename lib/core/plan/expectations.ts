@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
 
 /** A ratio: `"1%"`, `"0.5%"` or a fraction such as `0.01`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PRESETS } from '../presets/index.ts';
 import { checkPlan, planWarnings } from './check.ts';
 import { PlanSchema, type Plan } from './schema.ts';

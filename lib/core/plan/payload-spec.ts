@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `FieldSpecSchema` says how one payload field is generated. Payload *i* is a pure function of

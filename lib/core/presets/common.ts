@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
 
 /** The target URL every preset takes: http(s) only, with an example in the error. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';

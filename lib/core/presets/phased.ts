@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_KINDS } from '../errors.ts';
 import { NON_TERMINAL_LIST_CAP } from './types.ts';
 import type { UnitResult } from './types.ts';

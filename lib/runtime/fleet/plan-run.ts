@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
 import type { FleetStore, ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
 import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';

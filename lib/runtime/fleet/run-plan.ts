@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { compilePlan, type CompiledPlan } from '../../core/engine/compile-plan.ts';
 import { RequestExecutor } from '../../core/engine/request-executor.ts';
 import { RunGuard } from '../../core/engine/run-guard.ts';

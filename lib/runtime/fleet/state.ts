@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `FleetStateSchema`: what the state machine carries between steps. Ids and times only, never data
