@@ -35,10 +35,17 @@ export function makeWorkerHandler(deps: () => FleetDeps, publish = publishUnitMe
         return;
       }
       const unit = parsed.data;
-      const outcome = await runFleetUnit(unit, {
-        store: d.store, queue: d.queue, objects: d.objects, fleet: d.fleet, env: d.env, clock: d.clock, http, park,
-        workerId: context.logStreamName, publish,
-      });
+      let outcome: Awaited<ReturnType<typeof runFleetUnit>>;
+      try {
+        outcome = await runFleetUnit(unit, {
+          store: d.store, queue: d.queue, objects: d.objects, fleet: d.fleet, env: d.env, clock: d.clock, http, park,
+          workerId: context.logStreamName, publish,
+        });
+      } catch (error) {
+        // Reported as a batch item failure: the message comes back after the visibility timeout.
+        logger.warn('unit not done; it will be delivered again', { runId: unit.runId, unitId: unit.unitId, error: error as Error });
+        throw error;
+      }
       logger.info('unit', { runId: unit.runId, unitId: unit.unitId, status: outcome.status, attempt: outcome.attempt, continuations: outcome.continuations, saved: outcome.saved });
     };
     return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });

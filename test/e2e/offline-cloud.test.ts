@@ -56,6 +56,7 @@ describe('the offline cloud: synthesized state machine + real handlers + fauxqs 
     expect(csv.split('\n').filter((l) => l.split(',')[4] === 'request').length).toBe(report.totals.requests);
 
     // Every unit ran once, and every worker published its metrics
+    expect(run.poller.invocations.filter((i) => i.outcome !== 'ok').map((i) => ({ ...i, error: String(i.error) }))).toEqual([]);
     expect(run.poller.counters.failedRecords).toBe(0);
     const requests = run.metrics.filter((m) => m.name === 'requests' && m.dimensions.endpoint === undefined).reduce((s, m) => s + m.value, 0);
     expect(requests).toBe(report.totals.requests);

@@ -19,7 +19,7 @@ const BATCH_WRITE_MAX = 25;
 const DEFAULT_BATCH_RETRY: ResolvedBatchRetry = { attempts: 8, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 /** The attributes of a unit row other than its result (`#s` status, `#u` unit: reserved words). */
-const UNIT_ROW_WITHOUT_RESULT = 'pk, sk, #u, #s, sent, attempts, leaseUntil, worker';
+const UNIT_ROW_WITHOUT_RESULT = 'pk, sk, #u, #s, sent, attempts, queuedAt, leaseUntil, worker';
 
 /** Options of `DynamoFleetStore`. */
 export interface DynamoFleetStoreOptions {

@@ -114,6 +114,7 @@ const UnitItemSchema = z.object({
   status: z.enum(['QUEUED', 'CLAIMED', 'DONE', 'SWEPT']),
   sent: z.boolean(),
   attempts: z.int().min(0),
+  queuedAt: z.number().optional(),
   leaseUntil: z.number().optional(),
   worker: z.string().optional(),
   result: jsonOf(UnitResultSchema).optional(),
@@ -163,7 +164,7 @@ export function runFromItem(runId: string, item: FleetItem): RunRecord {
 
 /** A new unit row: QUEUED, not sent, never claimed. */
 export function unitToItem(runId: string, unit: Unit, atMs: number): FleetItem {
-  return { ...fleetTableKeys.unit(runId, unit.unitId), unit: JSON.stringify(unit), status: 'QUEUED', sent: false, attempts: 0, expiresAt: expiresAt(atMs) };
+  return { ...fleetTableKeys.unit(runId, unit.unitId), unit: JSON.stringify(unit), status: 'QUEUED', sent: false, attempts: 0, queuedAt: atMs, expiresAt: expiresAt(atMs) };
 }
 
 /** Parses a unit row, checking the unit it holds is the one its key names. */

@@ -18,6 +18,9 @@ interface StoredUnit extends Mutable<UnitRow> {
  * mutating what it passed or got back.
  */
 export class MemoryFleetStore implements FleetStore {
+  /** @param clock epoch ms for `queuedAt` of units added after the run (default `Date.now`). */
+  constructor(private readonly clock: () => number = Date.now) {}
+
   private readonly runs = new Map<string, RunRecord>();
   private readonly units = new Map<string, Map<string, StoredUnit>>();
   private readonly journal = new Map<string, Map<number, JournalEntry>>();
@@ -27,7 +30,7 @@ export class MemoryFleetStore implements FleetStore {
     if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
     this.runs.set(run.runId, copy(run));
     const rows = this.unitsOf(run.runId);
-    for (const unit of units) rows.set(unit.unitId, newRow(unit));
+    for (const unit of units) rows.set(unit.unitId, newRow(unit, run.createdAt));
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
@@ -55,7 +58,7 @@ export class MemoryFleetStore implements FleetStore {
     const added: Unit[] = [];
     for (const unit of units) {
       if (rows.has(unit.unitId)) continue;
-      rows.set(unit.unitId, newRow(unit));
+      rows.set(unit.unitId, newRow(unit, this.clock()));
       added.push(copy(unit));
     }
     return added;
@@ -132,8 +135,8 @@ export class MemoryFleetStore implements FleetStore {
   }
 }
 
-function newRow(unit: Unit): StoredUnit {
-  return { unit: copy(unit), status: 'QUEUED', sent: false, attempts: 0 };
+function newRow(unit: Unit, queuedAt: number): StoredUnit {
+  return { unit: copy(unit), status: 'QUEUED', sent: false, attempts: 0, queuedAt };
 }
 
 function copy<T>(value: T): T {

@@ -43,6 +43,8 @@ export interface UnitRow {
   readonly sent: boolean;
   /** Claims so far (1 = first run; more = taken over after a lost worker). */
   readonly attempts: number;
+  /** When the unit was written (epoch ms). */
+  readonly queuedAt?: number | undefined;
   /** While CLAIMED: the claim expires at this instant (epoch ms), after which another worker may take it. */
   readonly leaseUntil?: number | undefined;
   /** Execution environment that ran it (DONE), e.g. the Lambda log stream, for the distinct-worker count. */

@@ -7,13 +7,14 @@ export class DispatchIncompleteError extends Error {
 }
 
 /**
- * Sends every unit of a run that is QUEUED but not yet accepted by the queue, then marks the accepted
- * ones sent. Used by the dispatch step (the plan's units) and by each progress check (continuations a
+ * Sends every unit of a run that is QUEUED but not yet accepted by the queue (with `writtenBefore`, only
+ * those written before that instant), then marks the accepted ones sent. Used by the dispatch step (the plan's units) and by each progress check (continuations a
  * worker wrote but could not send before it died). Sending twice is harmless: claims are idempotent.
  * Resume units whose lifecycles wait a while are sent delayed, so no worker idles through the wait.
  */
-export async function dispatchQueued(runId: string, store: FleetStore, queue: UnitQueue, now: number): Promise<{ sent: number; left: number }> {
-  const pending = (await store.listUnits(runId, { results: false })).filter((row) => row.status === 'QUEUED' && !row.sent);
+export async function dispatchQueued(runId: string, store: FleetStore, queue: UnitQueue, now: number, opts: { readonly writtenBefore?: number } = {}): Promise<{ sent: number; left: number }> {
+  const before = opts.writtenBefore ?? Number.POSITIVE_INFINITY;
+  const pending = (await store.listUnits(runId, { results: false })).filter((row) => row.status === 'QUEUED' && !row.sent && (row.queuedAt ?? 0) < before);
   return sendUnits(runId, pending.map((row: UnitRow) => row.unit), store, queue, now);
 }
 

@@ -23,7 +23,9 @@ export async function checkProgress(state: FleetState, deps: ProgressDeps): Prom
   const run = await deps.store.getRun(state.runId);
   if (!run) throw new Error(`progress: run ${state.runId} is not in the run table`);
   if (run.status === 'RUNNING' && now > run.deadline) await deps.store.requestStop(state.runId, 'the run reached its deadline (limits.maxDuration)');
-  await dispatchQueued(state.runId, deps.store, deps.queue, now);
+  // Only units a worker wrote a while ago: a worker sends its continuations right after writing them,
+  // and re-sending in between would deliver them twice (harmless, but a wasted delivery).
+  await dispatchQueued(state.runId, deps.store, deps.queue, now, { writtenBefore: now - RESEND_AFTER_MS });
   const units = await deps.store.listUnits(state.runId, { results: false });
   const outstanding = units.filter((u) => u.status !== 'DONE' && u.status !== 'SWEPT');
   const live = outstanding.filter((u) => isLive(u, now));
@@ -35,6 +37,9 @@ export async function checkProgress(state: FleetState, deps: ProgressDeps): Prom
   const finished = outstanding.length === 0 || (stopped && live.length === 0 && (!queued || now > run.deadline + deps.workerTimeoutMs));
   return { ...state, finished, outstanding: outstanding.length };
 }
+
+/** How long a written unit may stay unsent before a progress check sends it itself. */
+export const RESEND_AFTER_MS = 60_000;
 
 function isLive(unit: UnitRow, now: number): boolean {
   return unit.status === 'CLAIMED' && (unit.leaseUntil ?? 0) > now;

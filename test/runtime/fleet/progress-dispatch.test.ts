@@ -19,9 +19,9 @@ const resume = (id: string, wakeAt: number): Unit => ({ kind: 'resume', runId: '
 const STATE = { runId: 'r', startAt: new Date(T0).toISOString(), pollSeconds: 5 };
 
 async function setup(units: Unit[] = [batch(0), batch(1), batch(2)]) {
-  const store = new MemoryFleetStore();
-  const queue = new MemoryUnitQueue();
   const clock = new FakeClock(T0);
+  const store = new MemoryFleetStore(() => clock.now());
+  const queue = new MemoryUnitQueue();
   await store.createRun(RUN, units);
   return { store, queue, clock, deps: { store, queue, clock, workerTimeoutMs: 60_000 } };
 }
@@ -61,9 +61,13 @@ describe('dispatch and progress', () => {
     expect(await checkProgress(STATE, deps)).toMatchObject({ finished: true, outstanding: 3 });
   });
 
-  it('re-sends units a worker wrote but never sent', async () => {
-    const { store, queue, deps } = await setup([batch(0)]);
+  it('re-sends units a worker wrote but never sent, once they are a minute old (not while the worker is sending them)', async () => {
+    const { store, queue, deps, clock } = await setup([batch(0)]);
     await store.addUnits('r', [resume('b0.c', T0)]);
+    await clock.advance(59_000);
+    await checkProgress(STATE, deps);
+    expect(queue.sent.map((m) => m.unit.unitId)).toEqual([]);
+    await clock.advance(2_000);
     await checkProgress(STATE, deps);
     expect(queue.sent.map((m) => m.unit.unitId)).toEqual(['b0', 'b0.c']);
   });
