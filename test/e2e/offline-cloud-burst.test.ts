@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('a burst spread over many workers through the offline cloud (flash sale)', () => {
-  it('runs setup in the plan step, one slice per worker at the common start, verify in the aggregate step', async () => {
+  it('runs setup in the plan step, one slice per worker (spread) at the common start, verify in the aggregate step', async () => {
     target = await startTarget();
     const plan = `kind: flash-sale
 name: offline-flash-sale
@@ -22,7 +22,7 @@ target: { baseUrl: "${target.url}", timeout: 10s }
 coupon: FLASH_FLEET
 stock: 5
 buyers: 50
-slices: 5
+spread: true
 startDelay: 200ms
 `;
     run = await runOfflineFleet({ input: { plan, runId: 'flash' }, maxConcurrency: 5, startLeadMs: 2500 });

@@ -109,6 +109,8 @@ export const BurstLoadSchema = z.strictObject({
   count: z.int().min(1),
   /** Units the burst is cut into (on AWS: one per Lambda, from many source IPs). */
   slices: z.int().min(1).default(1),
+  /** On AWS, one slice per worker the stack allows at once (its maxConcurrency), whatever `slices` says. */
+  spread: z.boolean().default(false),
   /** Time from the end of setup to the common start, so every slice is ready and waiting. */
   startDelay: DurationSchema.default(500),
 });

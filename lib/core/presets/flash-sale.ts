@@ -37,6 +37,8 @@ export const FlashSaleSchema = z.strictObject({
   buyers: z.int().min(1).max(MAX_BUYERS).default(50),
   /** Units the burst is cut into (on AWS: one per Lambda); all wait for the same absolute start. */
   slices: z.int().min(1).max(1000).default(1),
+  /** On AWS: one slice per worker the stack allows at once (overrides `slices`). */
+  spread: z.boolean().default(false),
   /** Time from planning to the common start, so every slice is ready and waiting. */
   startDelay: DurationSchema.default(500),
   /** Replaces the default expectations (the seed's acceptance criteria) when given. */
@@ -108,7 +110,7 @@ export function compileFlashSale(config: FlashSaleConfig): PlanInput {
     setup: [{ request: 'create' }],
     lifecycle: [{ request: 'claim' }],
     verify: [{ request: 'read' }],
-    load: { model: 'burst', count: buyers, slices: config.slices, startDelay: config.startDelay },
+    load: { model: 'burst', count: buyers, slices: config.slices, spread: config.spread, startDelay: config.startDelay },
     // Setup, the claims, and the read back with its retries: a few to spare, never a second burst.
     limits: { maxRequests: buyers + 16, maxDuration: Math.max(600_000, config.startDelay + 4 * target.timeout), maxConcurrency: buyers },
     expect: config.expect ?? flashSaleExpectations(stock, buyers),

@@ -60,7 +60,7 @@ export async function planRun(input: unknown, deps: PlanRunDeps): Promise<FleetS
     if (error instanceof PlanValidationError) throw new InvalidPlanError(error.message);
     throw error;
   }
-  const plan = loaded.plan;
+  const plan = spreadBurst(loaded.plan, deps.fleet);
   assertFleetMayRun(plan, deps.fleet);
   const runId = parsed.data.runId ?? fleetRunId(new Date(deps.clock.now()));
   const stored: StoredPlan = { ...source };
@@ -115,6 +115,16 @@ export function assertFleetMayRun(plan: Plan, fleet: FleetEnv): void {
   if (load.model === 'phases' && duration > fleet.workerTimeoutMs - WORKER_MARGIN_MS) {
     throw new InvalidPlanError(`a phases run must fit one worker invocation: ${duration / 1000}s of phases, workers have ${(fleet.workerTimeoutMs - WORKER_MARGIN_MS) / 1000}s`);
   }
+}
+
+/**
+ * A burst with `spread` is cut into one slice per worker the stack allows at once, so it fires from as
+ * many execution environments (and source IPs) as the deployment can give it.
+ */
+export function spreadBurst(plan: Plan, fleet: FleetEnv): Plan {
+  const load = plan.load;
+  if (load.model !== 'burst' || !load.spread) return plan;
+  return { ...plan, load: { ...load, slices: Math.max(1, Math.min(load.count, fleet.maxConcurrency)) } };
 }
 
 /** Time a worker keeps free at the end of its invocation (see worker.ts). */

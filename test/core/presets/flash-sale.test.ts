@@ -89,7 +89,7 @@ describe('Function: compileFlashSale', () => {
       method: 'POST', path: '/coupons/claim', body: { user_id: '{{payload.userId}}', coupon_name: 'FLASH_TEST' }, expect: [200, 201, 400], retry: false,
     });
     expect(plan.requests.read).toMatchObject({ method: 'GET', path: '/coupons/FLASH_TEST', expect: [200], capture: { remaining: '$.remaining_amount', claimedBy: '$.claimed_by' } });
-    expect(plan.load).toEqual({ model: 'burst', count: 50, slices: 2, startDelay: 200 });
+    expect(plan.load).toEqual({ model: 'burst', count: 50, slices: 2, spread: false, startDelay: 200 });
     expect(plan.target).toMatchObject({ maxConnections: 50, circuitBreaker: false });
     expect(plan.limits.maxConcurrency).toBe(50);
     expect(plan.expect).toEqual(flashSaleExpectations(5, 50));

@@ -48,6 +48,15 @@ describe('planRun (the Plan step)', () => {
     expect(units.map((u) => (u.kind === 'rate' ? u.ratePerSec : 0))).toEqual([34, 33, 33]);
   });
 
+  it('spreads a burst over one slice per worker the stack allows (spread: true)', async () => {
+    const d = deps();
+    const plan = `kind: custom\nname: s\nseed: 1\ntarget: { baseUrl: "http://127.0.0.1:8080" }\nrequests: { claim: { method: POST, path: /claim } }\nlifecycle: [ { request: claim } ]\nload: { model: burst, count: 50, slices: 2, spread: true }\n`;
+    await planRun({ plan, runId: 's' }, d);
+    const units = (await d.store.listUnits('s')).map((u) => u.unit);
+    expect(units.map((u) => (u.kind === 'burst' ? u.count : 0))).toEqual(Array.from({ length: 10 }, () => 5));
+    expect(new Set(units.map((u) => (u.kind === 'burst' ? u.startAt : 0))).size).toBe(1);
+  });
+
   it('reads a stored plan by key (what schedules use)', async () => {
     const d = deps();
     await d.objects.put('plans/nightly.yaml', rateYaml('https://api.example.test', 10), 'text/yaml');
