@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'reports/**', 'bench/out/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', 'reports/**', 'bench/out/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -39,6 +39,15 @@ export interface HttpResponse {
  */
 export interface HttpClient {
   send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+  /**
+   * Optional: opens up to `connections` connections to `origin` (`http://host:port`, at most the
+   * client's own cap) ahead of requests that will all be sent at one instant (a burst's release),
+   * WITHOUT sending any request on them: the target sees connections, never an extra request. Resolves
+   * with how many idle open connections to `origin` are ready; never rejects (a connection that
+   * failed is opened again by the request that needs it). The caller aborts `signal` at the release:
+   * the client then stops any preparation still under way (connections still opening stay usable).
+   */
+  warm?(origin: string, connections: number, signal?: AbortSignal): Promise<number>;
   /** Releases pooled sockets so the process can exit. */
   close(): Promise<void>;
 }

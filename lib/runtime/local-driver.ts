@@ -4,7 +4,7 @@ import { RunGuard } from '../core/engine/run-guard.ts';
 import type { TracePropagation } from '../core/engine/trace-headers.ts';
 import { evaluateExpectations } from '../core/plan/expectations.ts';
 import type { Plan } from '../core/plan/schema.ts';
-import { planUnits } from '../core/planner.ts';
+import { planUnitList, shardOf, type UnitList } from '../core/planner.ts';
 import type { Clock, EventSink, HttpClient, RunStore } from '../core/ports.ts';
 import { mergeUnitResults } from '../core/recorder/merge.ts';
 import type { UnitResult } from '../core/recorder/types.ts';
@@ -73,12 +73,14 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   if (opts.stop.aborted) onStop();
   opts.stop.addEventListener('abort', onStop, { once: true });
 
-  let { units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, opts.startAt ?? startedAt + START_LEAD_MS);
+  // Units are built as the pool takes them (`UnitList`): a run never holds every batch's indices.
   const shard = opts.shard;
-  if (shard && shard.count > 1) {
-    units = units.filter((_, i) => i % shard.count === shard.index);
-    parallel = Math.max(1, Math.ceil(parallel / shard.count));
-  }
+  const plannedUnits = (startAt: number): { units: UnitList; planned: number | undefined; parallel: number } => {
+    const all = planUnitList(plan, opts.runId, compiled.payloads, startAt);
+    if (!shard || shard.count <= 1) return all;
+    return { ...all, units: shardOf(all.units, shard.index, shard.count), parallel: Math.max(1, Math.ceil(all.parallel / shard.count)) };
+  };
+  let { units, planned, parallel } = plannedUnits(opts.startAt ?? startedAt + START_LEAD_MS);
   const progress: LiveProgress = { planned: planned ?? 0, started: 0, lifecycles: 0, requests: 0, errors: 0, unitsDone: 0, unitsPlanned: units.length };
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
@@ -93,12 +95,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
     // Nothing of the load starts when setup failed: every planned lifecycle is dropped, with the reason.
     notes.push(`setup failed: ${setup.failure}; the load did not start`);
     const recorder = new Recorder(clock.now());
-    recordDropped(Array.from({ length: planned ?? 0 }, (_, i) => i), lifecycleEnv(runtime, 'load', recorder), 'setup failed');
+    recordDropped(range(planned ?? 0), lifecycleEnv(runtime, 'load', recorder), 'setup failed');
     await store.saveUnitResult(opts.runId, 'load', recorder.result(clock.now()));
   } else {
     runtime.sharedVars = 'vars' in setup ? setup.vars : undefined;
     // Absolute start times count from the end of setup, so a slow setup never eats into a burst's delay.
-    if (compiled.setup) ({ units, planned, parallel } = planUnits(plan, opts.runId, compiled.payloads, clock.now() + START_LEAD_MS));
+    if (compiled.setup) ({ units, planned, parallel } = plannedUnits(clock.now() + START_LEAD_MS));
     // One recorder for every unit of the load (continuations included), saved once as unit `load`:
     // the run holds one set of histograms, and the final merge decodes one result instead of one per unit.
     const recorder = new Recorder(clock.now());
@@ -132,7 +134,7 @@ const START_LEAD_MS = 50;
  * cleanups run beside the pool, never holding a batch slot: a batch's as soon as each lifecycle parks,
  * other units' (bursts) as a continuation unit started when the unit ends.
  */
-async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, progress: LiveProgress, recorder: Recorder): Promise<void> {
+async function drive(units: UnitList, parallel: number, rt: UnitRuntime, progress: LiveProgress, recorder: Recorder): Promise<void> {
   const running = new Set<Promise<unknown>>();
   let failure: { error: unknown } | undefined;
   const track = (work: Promise<unknown>): void => {
@@ -153,7 +155,7 @@ async function drive(units: readonly Unit[], parallel: number, rt: UnitRuntime, 
   };
   let nextUnit = 0;
   const slot = async (): Promise<void> => {
-    while (nextUnit < units.length) await runOne(units[nextUnit++] as Unit);
+    while (nextUnit < units.length) await runOne(units.at(nextUnit++));
   };
   await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, slot));
   while (running.size > 0) await Promise.allSettled([...running]);
@@ -196,6 +198,11 @@ export function buildLocalReport(input: LocalReportInput): RunReport {
   const failed = (input.setupFailed ?? false) || expectations.some((e) => !e.ok);
   const status = input.aborted ? 'aborted' : failed ? 'failed' : 'completed';
   return { ...draft, status, expectations, notes: [...draft.notes, ...input.notes] };
+}
+
+/** 0, 1, ..., n - 1, one at a time. */
+function* range(n: number): Generator<number> {
+  for (let i = 0; i < n; i++) yield i;
 }
 
 function reasonOf(signal: AbortSignal): string {

@@ -56,15 +56,16 @@ describe('bench: npm run bench --quick (smoke)', () => {
     const results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
     expect(results.sections.map((s) => s.id)).toEqual([...SECTION_IDS]);
     for (const section of results.sections) {
-      // The memory section is `pending` until bench/memory.ts exists; every other one must have run.
-      expect(section.status === 'ok' || (section.id === 'memory' && section.status === 'pending'), `${section.id}: ${section.notes.join('; ')}`).toBe(true);
-      if (section.status !== 'ok') continue;
+      expect(section.status, `${section.id}: ${section.notes.join('; ')}`).toBe('ok');
       const figures = Object.values(section.figures);
       expect(figures.length, section.id).toBeGreaterThan(0);
       for (const f of figures) expect(Number.isFinite(f.median) && f.min <= f.median && f.median <= f.max, section.id).toBe(true);
     }
     const workers = results.sections.find((s) => s.id === 'workers');
     expect(Object.keys(workers?.figures ?? {})).toEqual(expect.arrayContaining(['rps.1', 'rps.2', 'ratio.rps']));
+    // Memory: both CLIs (tsx and the bundle `npm run build` writes), the floor run and a longer one.
+    const memory = results.sections.find((s) => s.id === 'memory');
+    expect(Object.keys(memory?.figures ?? {})).toEqual(expect.arrayContaining(['tsx.peakRssMb.10', 'bundled.peakRssMb.10', 'tsx.peakRssMb.1000', 'bundled.peakRssMb.1000', 'bundled.liveAfterGcMb.1000', 'floor.peakRssMb.1000']));
     expect(results.goals).toHaveLength(8);
     const text = readFileSync(md, 'utf8');
     expect(text).toContain('## Machine');

@@ -1,7 +1,9 @@
-import { Agent, type Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
 import { HttpTransportError } from '../../core/errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/ports.ts';
 import { Deadlines, type Deadline } from './deadlines.ts';
+import { OriginPool } from './origin-pool.ts';
+import { warmSendPath } from './send-path-warm-up.ts';
 import { toTransportError, type TransportKind } from './undici-errors.ts';
 
 /** `LOADFLEET_VERSION` is stamped into the default `user-agent` so target owners can spot our traffic. */
@@ -10,24 +12,39 @@ export const LOADFLEET_VERSION = '0.1.0';
 /** `DEFAULT_CONNECTIONS` is the default socket cap per origin. */
 export const DEFAULT_CONNECTIONS = 100;
 
+/**
+ * Options of every undici `Client` (socket) of our pools. undici's `headersTimeout`/`bodyTimeout` are
+ * off: each request has one overall deadline of ours (see the class doc), so undici's idle timers
+ * would only cost a timer set and cleared per request.
+ */
+const CLIENT_OPTIONS = { headersTimeout: 0, bodyTimeout: 0 } as const;
+
+/** The send-path warm-up (`warmSendPath`), once per process: V8's optimized code serves every client. */
+let sendPathWarmUp: Promise<number> | undefined;
+
 /** `DEFAULT_MAX_RESPONSE_BYTES` (1 MiB) is the default cap on a response body we read. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** `UndiciHttpClientOptions` configures an `UndiciHttpClient`; every field has a default. */
 export interface UndiciHttpClientOptions {
-  /** Sockets per origin for the default Agent. Default 100. Ignored when `dispatcher` is given. */
+  /** Sockets per origin. Default 100. Ignored when `dispatcher` is given. */
   readonly connections?: number | undefined;
   /** Bodies longer than this fail as `invalid-response`. Default 1 MiB. */
   readonly maxResponseBytes?: number | undefined;
-  /** Dispatcher to send through (an Agent, a MockAgent in tests). Default: a new keep-alive `Agent`, closed by `close()`. */
+  /**
+   * Dispatcher to send through (an Agent, a MockAgent in tests); `warm` does nothing then. Default: the
+   * client's own keep-alive pools (one `OriginPool` per origin), closed by `close()`.
+   */
   readonly dispatcher?: Dispatcher | undefined;
   /** `user-agent` sent when the request has none. Default `loadfleet/<version>`. */
   readonly userAgent?: string | undefined;
 }
 
 /**
- * `UndiciHttpClient` is the `HttpClient` on undici's `dispatcher.request()` fast path (not fetch).
- * It resolves for any HTTP status and rejects only with `HttpTransportError`.
+ * `UndiciHttpClient` is the `HttpClient` on undici's low-level `dispatch()` path (not fetch, not
+ * `request()`), over its own keep-alive pools (`OriginPool`, one per origin, `connections` sockets
+ * each). It resolves for any HTTP status and rejects only with `HttpTransportError`. `warm` opens a
+ * burst's sockets before its release.
  *
  * Every request gets one overall deadline, `req.timeoutMs`, covering connect, headers and the whole
  * body. undici's `headersTimeout`/`bodyTimeout` are idle timers that restart on every chunk, so a
@@ -39,9 +56,11 @@ export interface UndiciHttpClientOptions {
  * await client.close();
  */
 export class UndiciHttpClient implements HttpClient {
-  private readonly dispatcher: Dispatcher;
-  /** Set only when we created the Agent, so `close()` never closes a dispatcher someone else owns. */
-  private readonly owned: Agent | undefined;
+  /** An injected dispatcher (never closed by us); undefined when the client sends through its own pools. */
+  private readonly dispatcher: Dispatcher | undefined;
+  /** Our own pools, one per origin (when no dispatcher was injected). */
+  private readonly pools = new Map<string, OriginPool>();
+  private readonly connections: number;
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
   private closing: Promise<void> | undefined;
@@ -51,37 +70,67 @@ export class UndiciHttpClient implements HttpClient {
   constructor(opts: UndiciHttpClientOptions = {}) {
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.userAgent = opts.userAgent ?? `loadfleet/${LOADFLEET_VERSION}`;
-    if (opts.dispatcher) {
-      this.dispatcher = opts.dispatcher;
-    } else {
-      // undici keeps sockets alive between requests by default; only the pool size is ours to set.
-      this.owned = new Agent({ connections: opts.connections ?? DEFAULT_CONNECTIONS });
-      this.dispatcher = this.owned;
-    }
+    this.dispatcher = opts.dispatcher;
+    // undici keeps sockets alive between requests by default; only the pool size is ours to set.
+    this.connections = opts.connections ?? DEFAULT_CONNECTIONS;
   }
 
   /** Sends one request; see the class doc for the deadline and error contract. */
-  async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    if (signal?.aborted) throw abortedError(signal.reason);
+  send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
+    if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
     const { origin, path } = splitUrl(req.url);
     return new Promise<HttpResponse>((resolve, reject) => {
       const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
       if (signal) this.watch(signal);
       this.deadlines.add(exchange, req.timeoutMs);
+      const opts: Dispatcher.DispatchOptions = { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
       try {
-        this.dispatcher.dispatch(
-          { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null },
-          exchange,
-        );
+        if (this.dispatcher) this.dispatcher.dispatch(opts, exchange);
+        else this.pool(origin).dispatch(opts, exchange);
       } catch (err) {
         exchange.fail(toTransportError(err));
       }
     });
   }
 
+  /**
+   * Opens up to `connections` sockets to `origin` (at most the client's per-origin cap) and sends
+   * nothing on them: a burst's requests are then written straight onto open sockets at their release,
+   * instead of each opening its own connection there (and the first one compiling undici's HTTP
+   * parser). Resolves with the idle open sockets to `origin`; 0 with an injected dispatcher, after
+   * `close()`, or when this undici cannot pre-connect. Never rejects: a socket that fails to open is
+   * opened again by the request that needs it.
+   *
+   * Once the sockets are open, the first call in a process also starts, without waiting for it, the
+   * send-path warm-up (`warmSendPath`: requests to an in-process loopback sink, never to `origin`)
+   * until `signal` aborts, which the burst does at its release.
+   */
+  async warm(origin: string, connections: number, signal?: AbortSignal): Promise<number> {
+    if (this.dispatcher || this.closing || signal?.aborted) return 0;
+    let ready: number;
+    try {
+      ready = await this.pool(splitUrl(origin).origin).warm(connections, signal);
+    } catch {
+      return 0;
+    }
+    if (!signal?.aborted) sendPathWarmUp ??= warmSendPath((n) => new UndiciHttpClient({ connections: n, maxResponseBytes: this.maxResponseBytes, userAgent: this.userAgent }), signal);
+    return ready;
+  }
+
   close(): Promise<void> {
-    this.closing ??= this.owned ? this.owned.close().then(() => undefined) : Promise.resolve();
+    this.closing ??= Promise.all([...this.pools.values()].map((pool) => pool.close())).then(() => undefined);
     return this.closing;
+  }
+
+  /** The pool of `origin`, made on first use; throws once the client is closed. */
+  private pool(origin: string): OriginPool {
+    let pool = this.pools.get(origin);
+    if (!pool) {
+      if (this.closing) throw new errors.ClientClosedError();
+      pool = new OriginPool(origin, this.connections, CLIENT_OPTIONS);
+      this.pools.set(origin, pool);
+    }
+    return pool;
   }
 
   /**

@@ -36,13 +36,21 @@ function sleepersOf(signal: AbortSignal): Set<Sleeper> {
 }
 
 /**
+ * Node's global `performance` is a lazy getter (a JS call on every read of the global), and its
+ * `timeOrigin` another getter: the engine reads the clock several times per request, so both are
+ * read once here. `timeOrigin` is fixed for the life of a thread, and this module loads per thread.
+ */
+const { performance: perf } = globalThis;
+const ORIGIN = perf.timeOrigin;
+
+/**
  * `systemClock` is the real `Clock`: epoch milliseconds with sub-millisecond precision
  * (`performance.timeOrigin + performance.now()`), and sleeps on Node timers. A sleep rejects with the
  * signal's reason when the signal aborts, as `FakeClock` does.
  */
 export const systemClock: Clock = {
   now(): number {
-    return performance.timeOrigin + performance.now();
+    return ORIGIN + perf.now();
   },
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -11,6 +11,11 @@ export interface CompiledRequest {
   readonly method: string;
   readonly url: StringTemplate;
   readonly headers: ReadonlyArray<readonly [string, StringTemplate]>;
+  /**
+   * The headers, rendered once, when none of them holds a `{{ }}` expression: every send shares this
+   * object (nothing writes to it; a trace stamp goes on a copy). Undefined = render per request.
+   */
+  readonly staticHeaders: Readonly<Record<string, string>> | undefined;
   readonly body: StringTemplate | undefined;
   /** Statuses that count as success; undefined = any 2xx. */
   readonly expect: ReadonlySet<number> | undefined;
@@ -45,11 +50,13 @@ function compileRequest(name: string, spec: RequestSpec, plan: Plan, base: strin
     }
   }
   const captures = Object.entries(spec.capture).map(([varName, path]) => [varName, compilePath(path), path] as const);
+  const templated = [...headers.values()].some((value) => value.includes('{{'));
   return {
     name,
     method: spec.method,
     url: compileString(base + spec.path),
     headers: [...headers].map(([key, value]) => [key, compileString(value)] as const),
+    staticHeaders: templated ? undefined : Object.fromEntries(headers),
     body,
     expect: spec.expect ? new Set(spec.expect) : undefined,
     captures,

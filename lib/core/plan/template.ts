@@ -57,7 +57,7 @@ function compileBase(expr: string): Resolver {
     case 'run.id':
       return (ctx) => ctx.runId;
     case 'now':
-      return (ctx) => new Date(ctx.now).toISOString();
+      return isoNow();
     case 'now.ms':
       return (ctx) => Math.round(ctx.now);
     case 'payload':
@@ -73,6 +73,23 @@ function compileBase(expr: string): Resolver {
   if (!/^[A-Za-z_][\w.[\]]*$/.test(name)) throw new TemplateError(`invalid template expression {{${expr}}}`);
   const get = compilePath(name);
   return (ctx) => get(ctx.vars);
+}
+
+/**
+ * `{{now}}`: `new Date(ctx.now).toISOString()`, formatted once per millisecond (a Date keeps whole
+ * milliseconds, truncated): requests rendered in the same millisecond share the text.
+ */
+function isoNow(): Resolver {
+  let ms = Number.NaN;
+  let text = '';
+  return (ctx) => {
+    const at = Math.trunc(ctx.now);
+    if (at !== ms) {
+      text = new Date(at).toISOString();
+      ms = at;
+    }
+    return text;
+  };
 }
 
 /** Returns the names of captured variables a template text refers to (to check them at validation). */

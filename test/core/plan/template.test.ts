@@ -163,6 +163,24 @@ describe('Function: compileJson', () => {
   });
 });
 
+describe('Expression: {{now}}', () => {
+  it('renders the ISO time of each call, to the millisecond, within one millisecond and across them', () => {
+    // Prepare: the formatted text is kept per millisecond, so the order of calls must not matter
+    const render = compileString('{{now}}');
+    const at = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+
+    // Act
+    const texts = [at + 0.2, at + 0.9, at + 1, at, at + 1000.5].map((now) => render({ ...ctx, now }));
+
+    // Assess
+    expect(texts).toEqual([at, at, at + 1, at, at + 1000].map((ms) => new Date(ms).toISOString()));
+  });
+
+  it('throws for a time a Date cannot hold, as Date does', () => {
+    expect(() => compileString('{{now}}')({ ...ctx, now: Number.NaN })).toThrow(RangeError);
+  });
+});
+
 describe('Function: containsTemplate', () => {
   it.each([
     { value: 'a {{b}}', want: true },

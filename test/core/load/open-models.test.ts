@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { runRate, runVus } from '../../../lib/core/load/open-models.ts';
+import type { Clock, EventSink, LifecycleEvent } from '../../../lib/core/ports.ts';
+import type { RateUnit, VusUnit } from '../../../lib/core/units.ts';
+import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
+import type { FakeClock } from '../../helpers/fake-clock.ts';
+
+const CAP = 'in-flight cap reached (load.maxInFlight)';
+
+/** One ping per lifecycle, answered after `delayMs` of fake time; each call carries its lifecycle index. */
+function pingHarness(delayMs: number, count = 100): Harness {
+  const plan = customPlan({ requests: { ping: { path: '/ping?i={{index}}' } }, lifecycle: [{ request: 'ping' }], payloads: { count } });
+  const h = engineHarness(plan, { deadline: Number.POSITIVE_INFINITY });
+  h.http.on('GET', '/ping', { status: 200, delayMs });
+  return h;
+}
+
+const rateUnit = (parts: Partial<RateUnit> = {}): RateUnit => ({
+  kind: 'rate', runId: 'run-1', unitId: 'r0001', worker: 0, ratePerSec: 10, startAt: 0, jitterMs: 0, intervalMs: 100, firstIndex: 0, count: 6, maxInFlight: 100, ...parts,
+});
+
+/** A `FakeClock` whose sleeps end `lateMs` after they should (a loaded machine's late timers). */
+class LateClock implements Clock {
+  constructor(private readonly clock: FakeClock, private readonly lateMs: number) {}
+  now(): number {
+    return this.clock.now();
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.clock.sleep(ms + this.lateMs, signal);
+  }
+}
+
+/** An event sink that throws on its n-th write (a closed file): a fault, not target behaviour. */
+class FailingEvents implements EventSink {
+  private writes = 0;
+  constructor(private readonly failAt: number, readonly error = new Error('events.csv is closed')) {}
+  write(_event: LifecycleEvent): void {
+    if (++this.writes === this.failAt) throw this.error;
+  }
+  async close(): Promise<void> {}
+}
+
+describe('Function: runRate', () => {
+  it('starts each lifecycle at its intended instant and measures its latency from there', async () => {
+    // Prepare
+    const h = pingHarness(40);
+
+    // Act
+    const left = await runToEnd(h.clock, runRate(rateUnit({ startAt: 1000, jitterMs: 30, firstIndex: 20, count: 5 }), h.env));
+
+    // Assess
+    expect(left).toEqual({ parked: [], next: undefined });
+    expect(h.http.timeline()).toEqual(['GET /ping?i=20 @1030', 'GET /ping?i=21 @1130', 'GET /ping?i=22 @1230', 'GET /ping?i=23 @1330', 'GET /ping?i=24 @1430']);
+    expect(h.events.ofType('request').map((e) => [e.index, e.at, e.latencyMs])).toEqual([[20, 1070, 40], [21, 1170, 40], [22, 1270, 40], [23, 1370, 40], [24, 1470, 40]]);
+    expect(h.recorder.result(0).lifecycles).toEqual({ completed: 5, failed: 0, dropped: 0, reasons: {} });
+  });
+
+  it('catches up after a late wake-up: every start that fell due goes at once, each timed from its own intended start', async () => {
+    // Prepare: every sleep ends 250 ms late, so the starts due at 100, 200 and 300 all go at 350
+    const h = pingHarness(10);
+    const env = { ...h.env, clock: new LateClock(h.clock, 250) };
+
+    // Act
+    await runToEnd(h.clock, runRate(rateUnit({ count: 4 }), env));
+
+    // Assess
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @0', 'GET /ping?i=1 @350', 'GET /ping?i=2 @350', 'GET /ping?i=3 @350']);
+    expect(h.events.ofType('request').map((e) => [e.index, e.latencyMs])).toEqual([[0, 10], [1, 260], [2, 160], [3, 60]]);
+    expect(h.recorder.result(0).lifecycles.completed).toBe(4);
+  });
+
+  it('drops and counts a start while maxInFlight lifecycles run, never delaying it, and gives the slot back when one ends', async () => {
+    // Prepare: starts every 100 ms, each lifecycle runs 250 ms, at most 2 at once
+    const h = pingHarness(250);
+    let settledAt: number | undefined;
+    const running = runRate(rateUnit({ count: 6, maxInFlight: 2 }), h.env).then((left) => {
+      settledAt = h.clock.now();
+      return left;
+    });
+
+    // Act: 0 and 100 run; 200 finds 2 in flight; 300 and 400 get the slots freed at 250 and 350; 500 finds 2
+    await h.clock.advance(600);
+    const pendingAt600 = settledAt === undefined;
+    const left = await runToEnd(h.clock, running);
+
+    // Assess: the unit ends when its last lifecycle does (650), not when its last start was made
+    expect(pendingAt600).toBe(true);
+    expect(settledAt).toBe(650);
+    expect(left).toEqual({ parked: [], next: undefined });
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @0', 'GET /ping?i=1 @100', 'GET /ping?i=3 @300', 'GET /ping?i=4 @400']);
+    expect(h.recorder.result(0).lifecycles).toEqual({ completed: 4, failed: 0, dropped: 2, reasons: { [CAP]: 2 } });
+    expect(h.events.ofType('dropped').map((e) => [e.index, e.at, e.reason])).toEqual([[2, 200, CAP], [5, 500, CAP]]);
+  });
+
+  it('fails the unit with a lifecycle fault and makes no start after it', async () => {
+    // Prepare: the lifecycle events' 2nd write (lifecycle 1's outcome, at 110) cannot be made
+    const h = pingHarness(10);
+    const events = new FailingEvents(2);
+
+    // Act
+    const outcome = await runToEnd(h.clock, runRate(rateUnit({ count: 5 }), { ...h.env, events }).then(() => 'resolved', (error: unknown) => error));
+
+    // Assess
+    expect(outcome).toBe(events.error);
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @0', 'GET /ping?i=1 @100']);
+  });
+});
+
+/** A clock that moves 1 ms each time it is read, and whose sleeps end at once: lifecycles that wait on nothing still end. */
+class TickingClock implements Clock {
+  private at = 0;
+  now(): number {
+    return this.at++;
+  }
+  async sleep(): Promise<void> {}
+}
+
+describe('Function: runVus', () => {
+  it('runs each user\'s lifecycles back to back until the deadline, numbering them across users', async () => {
+    // Prepare: each lifecycle takes 300 ms; 2 users for 1 s
+    const h = pingHarness(300);
+    const unit: VusUnit = { kind: 'vus', runId: 'run-1', unitId: 'v0001', firstVu: 0, vus: 2, totalVus: 2, startAt: 0, durationMs: 1000 };
+
+    // Act
+    const left = await runToEnd(h.clock, runVus(unit, h.env));
+
+    // Assess: iterations start at 0, 300, 600, 900 (the one running at the deadline finishes)
+    expect(left).toEqual({ parked: [], next: undefined });
+    expect(h.http.timeline()).toEqual([
+      'GET /ping?i=0 @0', 'GET /ping?i=1 @0', 'GET /ping?i=2 @300', 'GET /ping?i=3 @300',
+      'GET /ping?i=4 @600', 'GET /ping?i=5 @600', 'GET /ping?i=6 @900', 'GET /ping?i=7 @900',
+    ]);
+    expect(h.recorder.result(0).lifecycles.completed).toBe(8);
+  });
+
+  it('hands a lifecycle that ended without waiting over through a microtask: users still take turns, and the stack never grows', async () => {
+    // Prepare: a lifecycle of one zero wait ends inside its own start; 3 users for 3,000 clock reads
+    const plan = customPlan({ requests: { ping: { path: '/ping' } }, lifecycle: [{ wait: '0ms' }], payloads: { count: 1 } });
+    const h = engineHarness(plan, { deadline: Number.POSITIVE_INFINITY });
+    const unit: VusUnit = { kind: 'vus', runId: 'run-1', unitId: 'v0001', firstVu: 0, vus: 3, totalVus: 3, startAt: 0, durationMs: 3000 };
+
+    // Act
+    await runVus(unit, { ...h.env, clock: new TickingClock() });
+
+    // Assess: lifecycles end in number order (users 0, 1, 2, 0, 1, 2, ...), none twice, none skipped
+    const ended = h.events.ofType('completed').map((e) => e.index);
+    expect(ended.length).toBeGreaterThan(300);
+    expect(ended).toEqual(ended.map((_, i) => i));
+    expect(h.recorder.result(0).lifecycles.completed).toBe(ended.length);
+    expect(h.http.calls).toEqual([]);
+  });
+
+  it('fails the unit with a lifecycle fault', async () => {
+    // Prepare
+    const h = pingHarness(100);
+    const events = new FailingEvents(2);
+    const unit: VusUnit = { kind: 'vus', runId: 'run-1', unitId: 'v0001', firstVu: 0, vus: 1, totalVus: 1, startAt: 0, durationMs: 1000 };
+
+    // Act
+    const outcome = await runToEnd(h.clock, runVus(unit, { ...h.env, events }).then(() => 'resolved', (error: unknown) => error));
+
+    // Assess: lifecycle 1's outcome could not be written; no lifecycle starts after it
+    expect(outcome).toBe(events.error);
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @0', 'GET /ping?i=1 @100']);
+  });
+});
