@@ -5,19 +5,12 @@ import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
 import { SqsUnitQueue } from '../../lib/adapters/aws/sqs-unit-queue.ts';
 import { UndiciHttpClient } from '../../lib/adapters/http/undici-client.ts';
 import { systemClock } from '../../lib/adapters/local/system-clock.ts';
-import type { FleetStore, ObjectStore, UnitQueue } from '../../lib/core/fleet/ports.ts';
-import type { Clock, HttpClient } from '../../lib/core/ports.ts';
-import { fleetEnv, type FleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
+import type { HttpClient } from '../../lib/core/ports.ts';
+import { fleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
+import type { FleetServices } from '../../lib/runtime/fleet/services.ts';
 
 /** Everything the fleet's Lambdas share: the run table, the queue, the bucket, a clock, HTTP. */
-export interface FleetDeps {
-  readonly store: FleetStore;
-  readonly queue: UnitQueue;
-  readonly objects: ObjectStore;
-  readonly fleet: FleetEnv;
-  /** The function's environment (the plan's `${env:NAME}` references are resolved from it). */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly clock: Clock;
+export interface FleetDeps extends FleetServices {
   /** A new HTTP client (the caller closes it). */
   readonly http: () => HttpClient;
   /** The HTTP client workers send through; default: one keep-alive pool per warm environment. */

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
-import type { FleetStore, ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
+import type { ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
 import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
 import type { Plan } from '../../core/plan/schema.ts';
 import { PlanValidationError } from '../../core/plan/source.ts';
 import { planUnits } from '../../core/planner.ts';
-import type { Clock, HttpClient } from '../../core/ports.ts';
+import type { HttpClient } from '../../core/ports.ts';
 import { NullEventSink } from '../../adapters/local/csv-event-sink.ts';
 import { runSystemSteps } from '../run-unit.ts';
 import type { FleetEnv } from './fleet-env.ts';
+import type { FleetServices } from './services.ts';
 import { fleetRuntime, type StoredPlan } from './run-plan.ts';
 import { pollSecondsFor, type FleetState } from './state.ts';
 
@@ -33,13 +34,7 @@ export class InvalidPlanError extends Error {
 }
 
 /** What the plan step needs. */
-export interface PlanRunDeps {
-  readonly store: FleetStore;
-  readonly objects: ObjectStore;
-  readonly fleet: FleetEnv;
-  /** The function's environment, for the plan's `${env:NAME}` references. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly clock: Clock;
+export interface PlanRunDeps extends Omit<FleetServices, 'queue'> {
   /** An HTTP client for the plan's setup steps (only called when the plan has some). */
   readonly http: () => HttpClient;
 }

@@ -1,5 +1,5 @@
 import type { Cursor } from '../../core/engine/cursor.ts';
-import type { FleetStore, ObjectStore, RunRecord, UnitQueue } from '../../core/fleet/ports.ts';
+import type { FleetStore, RunRecord } from '../../core/fleet/ports.ts';
 import type { Clock, HttpClient } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
@@ -7,7 +7,7 @@ import type { Unit } from '../../core/units.ts';
 import { runUnit } from '../run-unit.ts';
 import { delaySecondsOf, sendUnits } from './dispatch.ts';
 import { EventBuffer } from './event-buffer.ts';
-import type { FleetEnv } from './fleet-env.ts';
+import type { FleetServices } from './services.ts';
 import { assertFleetMayRun } from './plan-run.ts';
 import { recoverUnit } from './recover.ts';
 import { fleetRuntime, runPlanOf } from './run-plan.ts';
@@ -20,14 +20,7 @@ export class UnitBusyError extends Error {
 }
 
 /** What a worker needs besides the unit. */
-export interface WorkerDeps {
-  readonly store: FleetStore;
-  readonly queue: UnitQueue;
-  readonly objects: ObjectStore;
-  readonly fleet: FleetEnv;
-  /** The function's environment, for the plan's `${env:NAME}` references. */
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly clock: Clock;
+export interface WorkerDeps extends FleetServices {
   readonly http: HttpClient;
   /** Fires when the invocation nears its end: park what runs, hand the rest on. */
   readonly park: AbortSignal;
