@@ -3,17 +3,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { UnitSchema } from '../lib/core/units.ts';
-import { runFleetUnit } from '../lib/runtime/fleet/worker.ts';
+import { parkMarginMs, runFleetUnit } from '../lib/runtime/fleet/worker.ts';
 import { publishUnitMetrics } from './shared/emf.ts';
 import { deployedFleet, logger, sharedHttpClient, type FleetDeps } from './shared/fleet-deps.ts';
-
-/**
- * The part of the invocation kept free at the end: in-flight requests finish, continuations are
- * written and sent, events uploaded. A fifth of the time, at most a minute.
- */
-export function parkMarginMs(remainingMs: number): number {
-  return Math.min(60_000, Math.floor(remainingMs / 5));
-}
 
 /**
  * The worker: each SQS record is one unit. A body that is not a unit is rejected once (logged,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../runtime/run-id.ts';
 import { constants } from 'node:fs';
 import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -136,12 +136,6 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
     signals.dispose();
     await Promise.all([http?.close(), events.close()]);
   }
-}
-
-/** A run id that sorts by time: `run-20261121-064501-3fa9`. */
-export function newRunId(at = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 /** One line on what a plan's load model will do, for the run's first log line. */

@@ -100,3 +100,15 @@ export async function runToEnd<T>(clock: FakeClock, work: Promise<T>): Promise<T
   }
   return watched;
 }
+
+/** An event sink that throws on its n-th write (a closed events.csv): a fault, not target behaviour. */
+export class FailingEvents implements EventSink {
+  private writes = 0;
+  constructor(private readonly failAt: number, readonly error = new Error('events.csv is closed')) {}
+
+  write(_event: LifecycleEvent): void {
+    if (++this.writes === this.failAt) throw this.error;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -102,3 +102,17 @@ export class FakeClock implements Clock {
     return best;
   }
 }
+
+/** A fake clock that gains 1 ms each time it is read (so every read is its own instant); sleeps as `fake` does. */
+export class TickingClock implements Clock {
+  private reads = 0;
+  constructor(private readonly fake: FakeClock) {}
+
+  now(): number {
+    return this.fake.now() + this.reads++;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.fake.sleep(ms, signal);
+  }
+}

@@ -9,12 +9,16 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../../lib/core/ports
 export class CrashSwitch {
   crashed = false;
   private sends = 0;
+  private onTrip!: () => void;
+  /** Resolves when the switch trips (the worker "dies"). */
+  readonly tripped = new Promise<void>((resolve) => (this.onTrip = resolve));
 
   /** @param afterSends trip at this many HTTP sends (the send itself never leaves); undefined = never by count. */
   constructor(private readonly afterSends?: number) {}
 
   trip(): void {
     this.crashed = true;
+    this.onTrip();
   }
 
   /** The HTTP client, cut off after the switch trips. */

@@ -11,7 +11,7 @@ import type { FleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
 import { planRun } from '../../lib/runtime/fleet/plan-run.ts';
 import { checkProgress } from '../../lib/runtime/fleet/progress.ts';
 import { sweepRun } from '../../lib/runtime/fleet/sweep.ts';
-import { leaseMsFor, runFleetUnit, type WorkerOutcome } from '../../lib/runtime/fleet/worker.ts';
+import { leaseMsFor, parkMarginMs, runFleetUnit, type WorkerOutcome } from '../../lib/runtime/fleet/worker.ts';
 import { CrashSwitch } from './fleet-faults.ts';
 
 /** What happens to one delivery of a unit (the n-th, from 1). */
@@ -77,12 +77,11 @@ export async function runFleetSim(opts: FleetSimOptions): Promise<FleetSimResult
       const fault = opts.fault?.(unit, n);
       const crash = new CrashSwitch(fault && typeof fault === 'object' && 'crashAfterSends' in fault ? fault.crashAfterSends : undefined);
       const afterCompleting = fault !== undefined && typeof fault === 'object' && 'crashAfterSaving' in fault;
-      const park = AbortSignal.timeout(workerTimeoutMs - Math.min(60_000, Math.floor(workerTimeoutMs / 5)));
+      const park = AbortSignal.timeout(workerTimeoutMs - parkMarginMs(workerTimeoutMs));
       const work = runFleetUnit(unit, {
         store: crash.store(store, { afterCompleting }), queue, objects, fleet, env, clock, http: crash.http(http), park, workerId: `env-${running.size}`, stopPollMs: 100,
       });
-      const settled = { done: false };
-      const watched = Promise.race([work.then((o) => ({ o })), crashed(crash, settled)]).then(
+      const watched = Promise.race([work.then((o) => ({ o })), crash.tripped.then(() => ({ crashed: true }))]).then(
         (r) => {
           if ('o' in r) {
             outcomes.push(r.o);
@@ -93,10 +92,7 @@ export async function runFleetSim(opts: FleetSimOptions): Promise<FleetSimResult
         () => redeliver(unit), // an error (e.g. UnitBusy): the record is reported failed and comes back
       );
       running.add(watched);
-      void watched.finally(() => {
-        settled.done = true;
-        running.delete(watched);
-      });
+      void watched.finally(() => running.delete(watched));
     };
     const started = clock.now();
     for (;;) {
@@ -116,13 +112,4 @@ export async function runFleetSim(opts: FleetSimOptions): Promise<FleetSimResult
   } finally {
     await http.close();
   }
-}
-
-/** Resolves (with a marker) once the switch has tripped. */
-async function crashed(crash: CrashSwitch, settled: { done: boolean }): Promise<{ crashed: true }> {
-  while (!crash.crashed) {
-    if (settled.done) return new Promise<never>(() => undefined);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return { crashed: true };
 }

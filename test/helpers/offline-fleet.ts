@@ -17,6 +17,7 @@ import type { FleetDeps } from '../../lambdas/shared/fleet-deps.ts';
 import { makeSweepHandler } from '../../lambdas/sweep.ts';
 import { makeWorkerHandler } from '../../lambdas/worker.ts';
 import type { UnitMetric } from '../../lib/runtime/fleet/unit-metrics.ts';
+import { leaseMsFor } from '../../lib/runtime/fleet/worker.ts';
 import { startAwsEmulators, type AwsEmulators } from './aws-emulators.ts';
 import { CrashSwitch } from './fleet-faults.ts';
 import { SqsEventSourcePoller, localHandlersFor, runStateMachine, stateMachineFromTemplate, type StateMachineRun } from './offline-cloud/index.ts';
@@ -66,7 +67,7 @@ export interface OfflineFleetRun {
  */
 export async function runOfflineFleet(opts: OfflineFleetOptions): Promise<OfflineFleetRun> {
   const workerTimeoutMs = opts.workerTimeoutMs ?? 20_000;
-  const lease = Math.ceil(workerTimeoutMs * 1.1) + 1000;
+  const lease = leaseMsFor(workerTimeoutMs);
   const aws = await startAwsEmulators({ visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds ?? Math.ceil(lease / 1000) + 1, maxReceiveCount: 5 });
   const store = new DynamoFleetStore({ client: aws.clients.dynamo, tableName: aws.tableName });
   const queue = new SqsUnitQueue({ client: aws.clients.sqs, queueUrl: aws.queueUrl });

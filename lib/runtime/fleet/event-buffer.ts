@@ -1,5 +1,5 @@
 import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
-import { EVENT_CSV_COLUMNS, csvEventRow } from '../../adapters/local/csv-event-sink.ts';
+import { csvEventRow } from '../../adapters/local/csv-event-sink.ts';
 
 /**
  * `EventBuffer` collects one unit's lifecycle events as CSV text in memory (a Lambda has no disk
@@ -31,8 +31,8 @@ export class EventBuffer implements EventSink {
     return this.chunks.length;
   }
 
-  /** The collected rows as CSV, with or without the header row. */
-  text(header = false): string {
-    return (header ? `${EVENT_CSV_COLUMNS.join(',')}\n` : '') + this.chunks.join('');
+  /** The collected rows as CSV, without the header row (the parts are joined under one header). */
+  text(): string {
+    return this.chunks.join('');
   }
 }

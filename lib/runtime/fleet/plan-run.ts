@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as z from 'zod';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
+import type { Program } from '../../core/engine/program.ts';
 import type { ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
 import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
 import type { Plan } from '../../core/plan/schema.ts';
@@ -9,10 +9,11 @@ import { PlanValidationError } from '../../core/plan/source.ts';
 import { planUnits } from '../../core/planner.ts';
 import type { HttpClient } from '../../core/ports.ts';
 import { NullEventSink } from '../../adapters/local/csv-event-sink.ts';
+import { newRunId } from '../run-id.ts';
 import { runSystemSteps } from '../run-unit.ts';
 import type { FleetEnv } from './fleet-env.ts';
 import type { FleetServices } from './services.ts';
-import { fleetRuntime, type StoredPlan } from './run-plan.ts';
+import { fleetRuntime, type RunPlan, type StoredPlan } from './run-plan.ts';
 import { pollSecondsFor, type FleetState } from './state.ts';
 
 /** The execution input of the state machine (what `aws stepfunctions start-execution --input` takes). */
@@ -57,13 +58,13 @@ export async function planRun(input: unknown, deps: PlanRunDeps): Promise<FleetS
   }
   const plan = spreadBurst(loaded.plan, deps.fleet);
   assertFleetMayRun(plan, deps.fleet);
-  const runId = parsed.data.runId ?? fleetRunId(new Date(deps.clock.now()));
+  const runId = parsed.data.runId ?? newRunId(new Date(deps.clock.now()));
   const stored: StoredPlan = { ...source };
-  if (plan.setup.length > 0) stored.sharedVars = await runSetup(runId, loaded, stored, deps);
+  const compiled = compilePlan(plan);
+  if (compiled.setup) stored.sharedVars = await runSetup(runId, { loaded, compiled, stored }, compiled.setup, deps);
 
   const createdAt = deps.clock.now();
   const startAt = createdAt + deps.fleet.startLeadMs;
-  const compiled = compilePlan(plan);
   const { units, planned } = planUnits(plan, runId, compiled.payloads, startAt);
   const maxDuration = Math.min(plan.limits.maxDuration, deps.fleet.limits.maxDurationSeconds * 1000);
   const run: RunRecord = {
@@ -132,16 +133,14 @@ function isLinkLocal(host: string): boolean {
 }
 
 /** Runs the plan's setup steps once, from the plan step; their captures are stored for every worker. */
-async function runSetup(runId: string, loaded: LoadedPlan, stored: StoredPlan, deps: PlanRunDeps): Promise<Record<string, unknown>> {
+async function runSetup(runId: string, plan: RunPlan, setup: Program, deps: PlanRunDeps): Promise<Record<string, unknown>> {
   const http = deps.http();
   const never = new AbortController().signal;
   try {
-    const compiled = compilePlan(loaded.plan);
     const rt = fleetRuntime({
-      runId, plan: { loaded, compiled, stored }, clock: deps.clock, http, events: new NullEventSink(), stop: never, kill: never,
-      deadline: deps.clock.now() + 60_000,
+      runId, plan, clock: deps.clock, http, events: new NullEventSink(), stop: never, kill: never, deadline: deps.clock.now() + 60_000,
     });
-    const outcome = await runSystemSteps('setup', compiled.setup!, rt);
+    const outcome = await runSystemSteps('setup', setup, rt);
     if (!outcome.ok) throw new InvalidPlanError(`the plan's setup failed: ${outcome.failure}; the load did not start`);
     return { ...outcome.vars };
   } finally {
@@ -149,8 +148,3 @@ async function runSetup(runId: string, loaded: LoadedPlan, stored: StoredPlan, d
   }
 }
 
-/** A run id that sorts by time: `run-20261121-064501-3fa9`. */
-export function fleetRunId(at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(2).toString('hex')}`;
-}

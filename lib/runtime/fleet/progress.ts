@@ -28,7 +28,7 @@ export async function checkProgress(state: FleetState, deps: ProgressDeps): Prom
   await dispatchQueued(state.runId, deps.store, deps.queue, now, { writtenBefore: now - RESEND_AFTER_MS });
   const units = await deps.store.listUnits(state.runId, { results: false });
   const outstanding = units.filter((u) => u.status !== 'DONE' && u.status !== 'SWEPT');
-  const live = outstanding.filter((u) => isLive(u, now));
+  const live = outstanding.filter((u) => heldByLiveWorker(u, now));
   const stopped = run.status !== 'RUNNING' || now > run.deadline;
   // After a stop, queued units are still picked up and closed quickly (their lifecycles counted as
   // dropped); wait for them, but never past the deadline plus one worker timeout. Units claimed by a
@@ -41,6 +41,7 @@ export async function checkProgress(state: FleetState, deps: ProgressDeps): Prom
 /** How long a written unit may stay unsent before a progress check sends it itself. */
 export const RESEND_AFTER_MS = 60_000;
 
-function isLive(unit: UnitRow, now: number): boolean {
+/** True while a worker holds the unit under a lease that has not expired. */
+export function heldByLiveWorker(unit: UnitRow, now: number): boolean {
   return unit.status === 'CLAIMED' && (unit.leaseUntil ?? 0) > now;
 }

@@ -20,8 +20,6 @@ export interface Recovery {
   readonly fresh?: Unit | undefined;
   /** Open lifecycles, their cursors moved into cleanup. */
   readonly resume: Cursor[];
-  /** Lifecycles this recovery could not account for from a journal (plans without an entity). */
-  readonly unaccounted: number;
 }
 
 /** Options of `recoverUnit`. */
@@ -74,15 +72,15 @@ export async function recoverUnit(unit: Unit, opts: RecoverOptions): Promise<Rec
     if (unit.kind === 'batch' && opts.mode === 'takeover') fresh = { ...unit, indices: untouched };
     else dropAll(untouched, recorder, opts, unit.kind === 'batch' ? opts.dropReason : `${WORKER_LOST}: start time passed`);
   }
-  return { recorder, fresh, resume, unaccounted: 0 };
+  return { recorder, fresh, resume };
 }
 
 /** Without a journal nothing says which lifecycles ran: a batch is run again, open models are counted lost. */
 function recoverBlind(unit: Unit, planned: number[] | undefined, recorder: Recorder, opts: RecoverOptions): Recovery {
-  if (unit.kind === 'resume') return { recorder, resume: unit.cursors.map((c) => intoCleanup(c) ?? c), unaccounted: 0 };
-  if (unit.kind === 'batch' && opts.mode === 'takeover') return { recorder, fresh: unit, resume: [], unaccounted: unit.indices.length };
+  if (unit.kind === 'resume') return { recorder, resume: unit.cursors.map((c) => intoCleanup(c) ?? c) };
+  if (unit.kind === 'batch' && opts.mode === 'takeover') return { recorder, fresh: unit, resume: [] };
   if (planned) dropAll(planned, recorder, opts, opts.mode === 'sweep' && unit.kind === 'batch' ? opts.dropReason : WORKER_LOST);
-  return { recorder, resume: [], unaccounted: planned?.length ?? 0 };
+  return { recorder, resume: [] };
 }
 
 /**

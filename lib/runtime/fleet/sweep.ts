@@ -1,17 +1,17 @@
 import type { Cursor } from '../../core/engine/cursor.ts';
-import type { FleetStore, RunRecord } from '../../core/fleet/ports.ts';
+import type { FleetStore, ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
 import type { Clock, HttpClient } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import type { Unit } from '../../core/units.ts';
 import { runUnit } from '../run-unit.ts';
 import { EventBuffer } from './event-buffer.ts';
+import { heldByLiveWorker } from './progress.ts';
 import { recoverUnit } from './recover.ts';
 import { fleetRuntime, runPlanOf, type RunPlan } from './run-plan.ts';
 import type { FleetState, SweepState } from './state.ts';
 import { StoreJournal } from './store-journal.ts';
 import { leaseMsFor } from './worker.ts';
-import type { ObjectStore } from '../../core/fleet/ports.ts';
 
 /** What the sweep step needs. */
 export interface SweepDeps {
@@ -41,7 +41,7 @@ export async function sweepRun(state: FleetState, deps: SweepDeps): Promise<Swee
   await store.setRunStatus(run.runId, 'SWEEPING', ['RUNNING', 'STOPPING']);
   const now = clock.now();
   const units = await store.listUnits(run.runId, { results: false });
-  if (units.some((u) => u.status === 'CLAIMED' && (u.leaseUntil ?? 0) > now)) return { ...state, swept: false };
+  if (units.some((u) => heldByLiveWorker(u, now))) return { ...state, swept: false };
   const plan = runPlanOf(run, deps.env);
   const reason = run.stopReason ? `stopped: ${run.stopReason}` : 'not run: the run ended';
   for (const row of units) {

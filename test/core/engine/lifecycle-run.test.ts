@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Cursor } from '../../../lib/core/engine/cursor.ts';
 import { runLifecycle, startCursor, startLifecycle, type LifecycleStatus } from '../../../lib/core/engine/interpreter.ts';
 import type { LifecycleJournal } from '../../../lib/core/engine/journal.ts';
-import type { Clock, EventSink, LifecycleEvent } from '../../../lib/core/ports.ts';
-import { customPlan, engineHarness, runToEnd } from '../../helpers/engine-harness.ts';
-import { FakeClock } from '../../helpers/fake-clock.ts';
+import type { Clock } from '../../../lib/core/ports.ts';
+import { customPlan, engineHarness, FailingEvents, runToEnd } from '../../helpers/engine-harness.ts';
+import { FakeClock, TickingClock } from '../../helpers/fake-clock.ts';
 
 /** create (captures id, state created) -> wait 0 -> poll details until Accepted -> end. */
 function orderHarness(clock?: Clock) {
@@ -24,27 +24,7 @@ function orderHarness(clock?: Clock) {
   return { h, env: clock ? { ...h.env, clock } : h.env };
 }
 
-/** A fake clock that gains 1 ms each time it is read (so every read is its own instant). */
-class TickingClock implements Clock {
-  private reads = 0;
-  constructor(private readonly fake: FakeClock) {}
-  now(): number {
-    return this.fake.now() + this.reads++;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.fake.sleep(ms, signal);
-  }
-}
 
-/** An event sink that throws on its n-th write: a fault, not target behaviour. */
-class FailingEvents implements EventSink {
-  private writes = 0;
-  constructor(private readonly failAt: number, readonly error = new Error('events.csv is closed')) {}
-  write(_event: LifecycleEvent): void {
-    if (++this.writes === this.failAt) throw this.error;
-  }
-  async close(): Promise<void> {}
-}
 
 describe('Function: startLifecycle', () => {
   it('runs a lifecycle exactly as runLifecycle does, handing its status to onEnd once', async () => {

@@ -8,7 +8,7 @@ import type { Clock, HttpClient, HttpRequest, HttpResponse } from '../../../lib/
 import { Recorder } from '../../../lib/core/recorder/recorder.ts';
 import { Rng } from '../../../lib/core/rng.ts';
 import { customPlan, MemoryEvents } from '../../helpers/engine-harness.ts';
-import { FakeClock } from '../../helpers/fake-clock.ts';
+import { FakeClock, TickingClock } from '../../helpers/fake-clock.ts';
 
 /** An HTTP client that keeps every request object it was given (identity included) and answers 200. */
 class KeepingHttp implements HttpClient {
@@ -20,17 +20,6 @@ class KeepingHttp implements HttpClient {
   async close(): Promise<void> {}
 }
 
-/** A fake clock that gains 1 ms each time it is read. */
-class TickingClock implements Clock {
-  private reads = 0;
-  constructor(private readonly fake: FakeClock) {}
-  now(): number {
-    return this.fake.now() + this.reads++;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.fake.sleep(ms, signal);
-  }
-}
 
 function setup(headers: Record<string, string>, opts: { clock?: Clock; propagation?: TracePropagation } = {}) {
   const plan = customPlan({ target: { baseUrl: 'http://127.0.0.1:8080', headers, circuitBreaker: false }, requests: { ping: { path: '/ping' } }, lifecycle: [{ request: 'ping' }] });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runRate, runVus } from '../../../lib/core/load/open-models.ts';
-import type { Clock, EventSink, LifecycleEvent } from '../../../lib/core/ports.ts';
+import type { Clock } from '../../../lib/core/ports.ts';
 import type { RateUnit, VusUnit } from '../../../lib/core/units.ts';
-import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
+import { customPlan, engineHarness, FailingEvents, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 import type { FakeClock } from '../../helpers/fake-clock.ts';
 
 const CAP = 'in-flight cap reached (load.maxInFlight)';
@@ -30,15 +30,6 @@ class LateClock implements Clock {
   }
 }
 
-/** An event sink that throws on its n-th write (a closed file): a fault, not target behaviour. */
-class FailingEvents implements EventSink {
-  private writes = 0;
-  constructor(private readonly failAt: number, readonly error = new Error('events.csv is closed')) {}
-  write(_event: LifecycleEvent): void {
-    if (++this.writes === this.failAt) throw this.error;
-  }
-  async close(): Promise<void> {}
-}
 
 describe('Function: runRate', () => {
   it('starts each lifecycle at its intended instant and measures its latency from there', async () => {
