@@ -15,8 +15,12 @@ import { startDemoTarget } from '../lib/targets.ts';
 /** Lifecycles run at once (parallel batches), like the closed loop's 50 connections. */
 const PARALLEL = 50;
 
-/** A day-in-life plan with every wait at zero; polls and cleanups check every 1 ms at most. */
-export function zeroIntervalPlan(orders: number): string {
+/**
+ * A day-in-life plan with every wait at zero; polls and cleanups check every 1 ms at most. `prefix`
+ * starts every order number: the warm-up run uses its own, so its orders never collide with the
+ * measured run's on the same target.
+ */
+export function zeroIntervalPlan(orders: number, prefix = 'ORD-2024-'): string {
   return `kind: day-in-life
 name: bench-lifecycle-${orders}
 seed: 11
@@ -28,7 +32,7 @@ simulation:
 payload:
   location: US-EAST-1
   pocOrder: POC-2024-001
-  orderNumberPrefix: ORD-2024-
+  orderNumberPrefix: ${prefix}
   customFields: { priority: normal, source: bench }
 intervals:
   betweenCreates: 0ms
@@ -56,8 +60,8 @@ cleanup:
  * enforced by a token bucket) lifted: at zero intervals the preset runs into it, and the throttle's own
  * wake-ups would then be counted as lifecycle cost.
  */
-export function uncappedPlan(orders: number): string {
-  const plan = compileDayInLife(DayInLifeSchema.parse(parseYaml(zeroIntervalPlan(orders))));
+export function uncappedPlan(orders: number, prefix?: string): string {
+  const plan = compileDayInLife(DayInLifeSchema.parse(parseYaml(zeroIntervalPlan(orders, prefix))));
   return JSON.stringify({ ...plan, limits: { ...plan.limits, maxRps: UNCAPPED_RPS } });
 }
 
@@ -82,14 +86,21 @@ const VARIANTS = [
   { key: 'uncapped', label: 'same plan, maxRps cap lifted', file: 'plan-uncapped.json', text: uncappedPlan },
 ] as const;
 
+/** Order-number prefix of the warm-up run (the measured run's is the preset's `ORD-2024-`). */
+const WARMUP_PREFIX = 'WARM-';
+
+/** The warm-up plan file of a variant: same plan, a tenth of the orders, its own order numbers. */
+const warmupFile = (file: string): string => `warmup-${file}`;
+
 /** Per-run samples of one variant. */
 interface VariantSamples { requests: number[]; rps: number[]; cpu: number[]; ratio: number[]; sameTarget: number[]; p50: number[]; p99: number[] }
 
 /** Runs one lifecycle plan on its own fresh target (order numbers repeat across plans) and records it. */
-async function runVariant(ctx: BenchContext, planFile: string, out: string, orders: number, s: VariantSamples, baselineCpu: number, hitCpu: Stat | undefined): Promise<string | undefined> {
+async function runVariant(ctx: BenchContext, dir: string, file: string, out: string, orders: number, s: VariantSamples, baselineCpu: number, hitCpu: Stat | undefined): Promise<string | undefined> {
   const target = await startDemoTarget(ctx.registry, ctx.root, ctx.pinning);
   try {
-    const result = await runClient<RunClientResult>(ctx, 'bench/clients/loadfleet-run.ts', ['--plan', planFile, '--out', out, '--base-url', target.url], 300_000);
+    const args = ['--plan', join(dir, file), '--out', out, '--base-url', target.url, '--warmup-plan', join(dir, warmupFile(file)), '--warmup-out', `${out}-warmup`];
+    const result = await runClient<RunClientResult>(ctx, 'bench/clients/loadfleet-run.ts', args, 300_000);
     const cpu = result.cpuUs / result.requests;
     s.requests.push(result.requests);
     s.rps.push(result.requests / result.elapsedS);
@@ -124,7 +135,11 @@ export async function runLifecycle(ctx: BenchContext, hitCpu: Stat | undefined):
   const warmupS = ctx.quick ? 0 : 2;
   const dir = join(ctx.workDir, 'lifecycle');
   await mkdir(dir, { recursive: true });
-  for (const v of VARIANTS) await writeFile(join(dir, v.file), v.text(orders));
+  const warmupOrders = orders / 10;
+  for (const v of VARIANTS) {
+    await writeFile(join(dir, v.file), v.text(orders));
+    await writeFile(join(dir, warmupFile(v.file)), v.text(warmupOrders, WARMUP_PREFIX));
+  }
   const base = { cpu: [] as number[], rps: [] as number[] };
   const samples = Object.fromEntries(VARIANTS.map((v) => [v.key, { requests: [], rps: [], cpu: [], ratio: [], sameTarget: [], p50: [], p99: [] } as VariantSamples]));
   const notes: string[] = [];
@@ -135,7 +150,7 @@ export async function runLifecycle(ctx: BenchContext, hitCpu: Stat | undefined):
     base.rps.push(baseline.rps);
     for (const v of VARIANTS) {
       ctx.log(`lifecycle: ${orders} lifecycles, ${v.key}, run ${run}/${ctx.runs}`);
-      const problem = await runVariant(ctx, join(dir, v.file), join(dir, `${v.key}-${run}`), orders, samples[v.key] as VariantSamples, baseline.cpu, hitCpu);
+      const problem = await runVariant(ctx, dir, v.file, join(dir, `${v.key}-${run}`), orders, samples[v.key] as VariantSamples, baseline.cpu, hitCpu);
       if (problem) notes.push(`${v.key}, run ${run}: ${problem}`);
     }
   }
@@ -157,13 +172,14 @@ export async function runLifecycle(ctx: BenchContext, hitCpu: Stat | undefined):
     method: [
       'target: the demo target (`--accept-delay 0`, a fresh one per plan run) on the target core; `loadfleet run` (via `runCommand`, report.json and events.csv written) on the generator core',
       `each lifecycle: POST create (templated JSON body) -> GET details polled until Accepted (capture) -> activate (85%) -> end, or cancel (${formatStat(stat((samples.preset as VariantSamples).requests.map((r) => r / orders)))} requests per lifecycle); ${PARALLEL} batches in parallel, ${PARALLEL} connections`,
+      `each run: first a warm-up run of the same plan in the same process (${(orders / 10).toLocaleString('en-US')} lifecycles, their own order numbers, not counted), as the hit baselines warm up; then the measured run`,
       'CPU us/request = the run process\'s own user+sys around `runCommand` / report.json `totals.requests` (every attempt, polls and cleanups included)',
       `the preset caps a run at 10,000 requests/s (\`limits.maxRps\`, a token bucket); at zero intervals it runs into that cap, so the plan also runs compiled to \`kind: custom\` with the cap lifted (${UNCAPPED_RPS.toLocaleString('en-US')}); the goal uses that one`,
-      `x hit (goal) = lifecycle CPU us/request / loadfleet hit's closed-loop CPU us/request against ${ctx.target.label} (median ${formatStat(hitCpu)})`,
-      `x hit, same target = lifecycle CPU us/request / \`hit\` GET /details (one order: a 200 with its JSON) on a fresh demo target in the same run (${PARALLEL} connections, ${warmupS > 0 ? `${warmupS} s warm-up, ` : ''}${durationS} s): separates the target's answers from the lifecycle machinery`,
+      `x hit, nginx = lifecycle CPU us/request / loadfleet hit's closed-loop CPU us/request against ${ctx.target.label} (median ${formatStat(hitCpu)})`,
+      `x hit, same target (goal) = lifecycle CPU us/request / \`hit\` GET /details (one order: a 200 with its JSON) on a fresh demo target in the same run (${PARALLEL} connections, ${warmupS > 0 ? `${warmupS} s warm-up, ` : ''}${durationS} s): the goal's lifecycle requests run against the demo target, so the plain GET it is held to runs there too (the same answers to parse), which leaves the lifecycle machinery as the difference`,
     ],
     tables: [
-      { columns: ['plan', 'requests', 'requests/s', 'CPU us/request', 'x hit (goal)', 'x hit, same target', 'p50 ms', 'p99 ms'], rows },
+      { columns: ['plan', 'requests', 'requests/s', 'CPU us/request', 'x hit, nginx', 'x hit, same target (goal)', 'p50 ms', 'p99 ms'], rows },
       { columns: ['baseline', 'requests/s', 'CPU us/request'], rows: [['loadfleet hit GET /details on the demo target', stat(base.rps), baselineCpu]] },
     ],
     figures,
