@@ -70,7 +70,14 @@ const rateLimit: Limit = (fig) => {
   const m = medians(fig, [['constant-rate', 'loadfleet.cpuUsPerRequest'], ['constant-rate', 'autocannon.cpuUsPerRequest'], ['closed-loop', 'loadfleet.cpuUsPerRequest'], ['closed-loop', 'autocannon.cpuUsPerRequest']]);
   if (!m) return undefined;
   const [lfRate, acRate, lfLoop, acLoop] = m as [number, number, number, number];
-  return `at the constant rate loadfleet spends ${n(lfRate)} us/request, ${n(lfRate / lfLoop)}x its own closed-loop ${n(lfLoop)}; autocannon ${n(acRate)}, ${n(acRate / acLoop)}x its ${n(acLoop)}: going from the closed loop to 5,000/s raises loadfleet's cost per request more than autocannon's; what the extra is was not profiled in this run`;
+  const floor = fig('constant-rate', 'undici.cpuUsPerRequest');
+  const parts = [`at 5,000/s loadfleet spends ${n(lfRate)} us/request (${n(lfRate / lfLoop)}x its closed loop), autocannon ${n(acRate)} (${n(acRate / acLoop)}x its closed loop): autocannon's rate is a per-second quota sent back to back at the start of each second, so its requests cost about what they cost in its closed loop, while a uniform schedule sends each request on its own, with its own wake-ups`];
+  if (floor) {
+    parts.push(floor.median >= acRate
+      ? `a bare undici Pool sending the same uniform schedule costs ${formatStat(floor)} us/request, already ${n(floor.median / acRate)}x autocannon: at a uniform rate no undici-based sender reaches autocannon's bunched cost here; loadfleet is ${n(lfRate / floor.median)}x that floor`
+      : `a bare undici Pool sending the same uniform schedule costs ${formatStat(floor)} us/request, loadfleet ${n(lfRate / floor.median)}x that`);
+  }
+  return parts.join('; ');
 };
 
 const lifecycleLimit: Limit = (fig) => {
@@ -110,10 +117,19 @@ const burstLimit: Limit = (fig) => {
   if (!m) return undefined;
   const [s50, s500] = m as [number, number];
   const s5000 = fig('burst', 'skewMs.5000')?.median;
-  const slope = ((s500 - s50) * 1000) / 450;
-  const big = s5000 !== undefined ? `, 5,000: ${n(s5000)} ms (${n(((s5000 - s500) * 1000) / 4500)} us per lifecycle from 500 to 5,000)` : '';
-  const floor = s50 >= 5 ? `; 50 at once already spread over ${n(s50)} ms, over the target by themselves` : '';
-  return `skew 50: ${n(s50)} ms, 500: ${n(s500)} ms${big}: it grows about ${n(slope)} us per extra lifecycle from 50 to 500, in one process; under 5 ms at 500 needs about 10 us per lifecycle or less${floor}; where the time goes was not profiled in this run`;
+  const f50 = fig('burst', 'floorSkewMs.50')?.median;
+  const f500 = fig('burst', 'floorSkewMs.500')?.median;
+  const perLifecycle = (s500 * 1000) / 500;
+  const big = s5000 !== undefined ? `, 5,000: ${n(s5000)} ms` : '';
+  const parts = [`skew 50: ${n(s50)} ms, 500: ${n(s500)} ms${big} (about ${n(perLifecycle)} us per lifecycle at 500, in one process on one core)`];
+  if (f500 !== undefined) {
+    const floorPer = (f500 * 1000) / 500;
+    parts.push(f500 >= 5
+      ? `the raw socket floor (plain node writing a prebuilt request on 500 open sockets, nothing else) takes ${n(f500)} ms itself, ${n(floorPer)} us per write, so under 5 ms at 500 is not reachable from one core of this machine by any Node client that writes one request per socket; loadfleet spends ${n(s500 - f500)} ms over that floor (its engine and undici's request path)`
+      : `the raw socket floor at 500 is ${n(f500)} ms (${n(floorPer)} us per write): loadfleet's ${n(s500 - f500)} ms over it is its engine and undici's request path`);
+  }
+  if (f50 !== undefined) parts.push(`at 50: floor ${n(f50)} ms, loadfleet ${n(s50)} ms`);
+  return parts.join('; ');
 };
 
 /** Checks every goal against the sections' figures. */

@@ -19,6 +19,12 @@ export function burstMaxRps(count: number): number {
   return Math.max(10_000, count * 10);
 }
 
+/** The raw-socket floor (plain node, no HTTP client). */
+const FLOOR_SCRIPT = 'bench/lib/socket-burst-floor.mjs';
+
+/** The line the floor script prints. */
+interface SocketFloorResult { count: number; skewMs: number; responses: number }
+
 /** A plan that releases `count` one-request lifecycles at once, one connection each. */
 export function burstPlan(url: string, count: number): PlanInput {
   const target = new URL(url);
@@ -46,7 +52,12 @@ export async function runBurst(ctx: BenchContext): Promise<Section> {
     await writeFile(planFile, JSON.stringify(burstPlan(ctx.target.url, count)));
     const skew: number[] = [];
     const p99: number[] = [];
+    const floor: number[] = [];
     for (let run = 1; run <= ctx.runs; run++) {
+      ctx.log(`burst: ${count} at once, raw socket floor, run ${run}/${ctx.runs}`);
+      const raw = await runClient<SocketFloorResult>(ctx, FLOOR_SCRIPT, [ctx.target.url, String(count)], 180_000);
+      floor.push(raw.skewMs);
+      if (raw.responses !== count) notes.push(`raw socket floor ${count}, run ${run}: ${raw.responses}/${count} 2xx answers`);
       ctx.log(`burst: ${count} at once, run ${run}/${ctx.runs}`);
       const out = join(dir, `out-${count}-${run}`);
       const result = await runClient<RunClientResult>(ctx, 'bench/clients/loadfleet-run.ts', ['--plan', planFile, '--out', out], 180_000);
@@ -57,7 +68,9 @@ export async function runBurst(ctx: BenchContext): Promise<Section> {
     }
     const s = stat(skew);
     if (s) figures[`skewMs.${count}`] = s;
-    rows.push([count.toLocaleString('en-US'), s, stat(p99)]);
+    const f = stat(floor);
+    if (f) figures[`floorSkewMs.${count}`] = f;
+    rows.push([count.toLocaleString('en-US'), s, f, stat(p99)]);
   }
   return {
     id: 'burst',
@@ -67,8 +80,9 @@ export async function runBurst(ctx: BenchContext): Promise<Section> {
       `\`kind: custom\`, \`load: { model: burst, count: N, slices: 1, startDelay: 500ms }\`, one GET per lifecycle against ${ctx.target.label}; target.maxConnections = limits.maxConcurrency = N (one socket per lifecycle: fewer sockets would queue requests behind each other, a skew the plan chose), limits.maxRps = max(10,000, 10 N) (its token bucket holds N tokens, so none waits for one)`,
       'during the start delay the HTTP client opens the N sockets (no request sent on them; undici compiles its HTTP parser on the first) and, once per process, runs its send path against an in-process loopback sink (so the release runs optimized code; the target sees none of it); the release writes each request onto an open socket',
       'skew = report.json `starts.skewMs`: last send minus first (a send = the request handed to the HTTP client, which writes it at once on its open socket), in one process (one slice) on the generator core',
+      `raw socket floor = \`${FLOOR_SCRIPT}\` on the generator core: plain node, N \`net\` sockets opened first, one prebuilt GET Buffer written on each in one synchronous loop (after a warm-up write on a spare socket), skew = last write's start minus first: what handing N requests to the kernel costs one core with no HTTP client and no engine`,
     ],
-    tables: [{ columns: ['concurrent', 'start skew ms', 'p99 latency ms'], rows }],
+    tables: [{ columns: ['concurrent', 'start skew ms', 'raw socket floor ms', 'p99 latency ms'], rows }],
     figures,
     notes,
   };

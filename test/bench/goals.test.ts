@@ -36,6 +36,29 @@ describe('bench: goals', () => {
     expect(byName('burst')?.met).toBeUndefined();
   });
 
+  it('holds burst skew to the raw socket floor, the rate cost to the uniform undici floor, lifecycles to hit on the same target', () => {
+    // Prepare
+    const sections = [
+      section('closed-loop', { 'loadfleet.cpuUsPerRequest': 15, 'autocannon.cpuUsPerRequest': 12 }),
+      section('constant-rate', { 'ratio.cpuUsPerRequest': 2.5, 'loadfleet.cpuUsPerRequest': 50, 'autocannon.cpuUsPerRequest': 20, 'undici.cpuUsPerRequest': 44 }),
+      section('burst', { 'skewMs.50': 2, 'skewMs.500': 16, 'floorSkewMs.50': 0.9, 'floorSkewMs.500': 6 }),
+      section('lifecycle', { 'uncapped.ratio.hitSameTarget': 1.6, 'uncapped.ratio.hit': 2.9 }),
+    ];
+
+    // Act
+    const goals = checkGoals(sections);
+
+    // Assess
+    const byName = (start: string) => goals.find((g) => g.name.startsWith(start));
+    expect(byName('constant rate CPU')?.limit).toContain('a bare undici Pool sending the same uniform schedule costs 44.0 us/request, already 2.20x autocannon');
+    expect(byName('constant rate CPU')?.limit).toContain('loadfleet is 1.14x that floor');
+    expect(byName('burst')?.met).toBe(false);
+    expect(byName('burst')?.limit).toContain('takes 6.00 ms itself, 12.0 us per write');
+    expect(byName('burst')?.limit).toContain('loadfleet spends 10.0 ms over that floor');
+    expect(byName('lifecycle')?.met).toBe(true);
+    expect(byName('lifecycle')?.measured).toBe('1.60x');
+  });
+
   it('lists the limit notes under the goals table', () => {
     const goals = checkGoals([section('closed-loop', { 'ratio.cpuUsPerRequest': 1.4, 'loadfleet.cpuUsPerRequest': 20, 'autocannon.cpuUsPerRequest': 10, 'undici.cpuUsPerRequest': 16 })]);
     const results: BenchResults = {
