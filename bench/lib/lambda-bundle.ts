@@ -15,8 +15,29 @@ import { build, type BuildOptions, type Charset, type Format, type Metafile } fr
 /** The `BundlingOptions` keys {@link esbuildOptions} translates; any other key set is an error. */
 const TRANSLATED = new Set<keyof BundlingOptions>([
   'format', 'target', 'minify', 'sourceMap', 'sourceMapMode', 'sourcesContent', 'mainFields', 'banner', 'footer',
-  'define', 'externalModules', 'keepNames', 'loader', 'charset', 'logLevel', 'metafile',
+  'define', 'externalModules', 'keepNames', 'loader', 'charset', 'logLevel', 'metafile', 'esbuildArgs',
 ]);
+
+/** The raw esbuild arguments ({@link BundlingOptions.esbuildArgs}) {@link esbuildOptions} translates. */
+const TRANSLATED_ARGS = new Set(['--alias']);
+
+/**
+ * `esbuildArgs: { '--alias': ['from=to', ...] }` (the CDK passes each as `--alias:from=to`) as esbuild's
+ * `alias` option; the targets stay relative to the working directory, as on the command line.
+ */
+function aliasOf(args: BundlingOptions['esbuildArgs']): Record<string, string> | undefined {
+  if (args === undefined) return undefined;
+  const unknown = Object.keys(args).filter((k) => !TRANSLATED_ARGS.has(k));
+  if (unknown.length > 0) throw new Error(`bench cannot reproduce esbuildArgs ${unknown.join(', ')}: teach bench/lib/lambda-bundle.ts first`);
+  const value = args['--alias'];
+  if (value === undefined) return undefined;
+  const entries = (Array.isArray(value) ? value : [String(value)]).map((item) => {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new Error(`esbuildArgs --alias entry "${item}" is not FROM=TO`);
+    return [item.slice(0, at), item.slice(at + 1)] as const;
+  });
+  return Object.fromEntries(entries);
+}
 
 /**
  * The esbuild build options `NodejsFunction` uses for `bundling`, writing `outfile`. `target` and
@@ -49,6 +70,7 @@ export function esbuildOptions(bundling: Readonly<BundlingOptions>, entry: strin
     ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
     ...(bundling.footer ? { footer: { js: bundling.footer } } : {}),
     ...(bundling.mainFields ? { mainFields: [...bundling.mainFields] } : {}),
+    ...(bundling.esbuildArgs ? { alias: aliasOf(bundling.esbuildArgs) } : {}),
     logLevel: 'silent',
   };
 }

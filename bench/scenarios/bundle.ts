@@ -1,13 +1,14 @@
 /**
  * Worker bundle: the worker Lambda (lambdas/worker.ts) bundled exactly as the CDK stack bundles it (the
  * stack's own `FLEET_BUNDLING`), its size and what it is made of, and its cold start in fresh Node
- * processes with the environment the stack gives the function (NODE_OPTIONS=--enable-source-maps included):
- * the import, the moment the handler is callable, and a first invocation.
+ * processes with the environment the stack gives the function by default: the import, the moment the
+ * handler is callable, and a first invocation; and the import with the stack's other `sourceMaps` setting
+ * (NODE_OPTIONS=--enable-source-maps or not), which is what that setting costs.
  */
 import { mkdir, symlink } from 'node:fs/promises';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { join } from 'node:path';
-import { parseFleetConfig } from '../../lib/infra/config.ts';
+import { parseFleetConfig, type FleetConfig } from '../../lib/infra/config.ts';
 import { FLEET_BUNDLING, fleetEnvironment, type FleetResources } from '../../lib/infra/functions.ts';
 import type { BenchContext } from '../lib/context.ts';
 import { buildLambda, packageOf, type LambdaBundle } from '../lib/lambda-bundle.ts';
@@ -21,13 +22,14 @@ export const WORKER_ENTRY = 'lambdas/worker.ts';
 const TOP_INPUT_FIGURES = 6;
 
 /**
- * The environment of the deployed worker: what the stack sets (placeholder resource names) plus what
- * Lambda sets itself; no credentials and nothing inherited from the bench (no NODE_OPTIONS of its own).
+ * The environment of the deployed worker under `config` (default: the stack's defaults): what the stack
+ * sets (placeholder resource names) plus what Lambda sets itself; no credentials and nothing inherited
+ * from the bench (no NODE_OPTIONS of its own).
  */
-export function workerEnvironment(): Record<string, string> {
+export function workerEnvironment(config: FleetConfig = parseFleetConfig({})): Record<string, string> {
   const placeholders = { table: { tableName: 'loadfleet-bench' }, queue: { queueUrl: 'https://sqs.us-east-1.amazonaws.com/000000000000/loadfleet-bench' }, bucket: { bucketName: 'loadfleet-bench' } };
   return {
-    ...fleetEnvironment(parseFleetConfig({}), placeholders as unknown as FleetResources),
+    ...fleetEnvironment(config, placeholders as unknown as FleetResources),
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     TZ: ':UTC',
     AWS_REGION: 'us-east-1',
@@ -104,15 +106,18 @@ export async function runBundle(ctx: BenchContext, bundling: Readonly<BundlingOp
   // Modules left external come from the Lambda runtime; here they come from the repository's node_modules.
   if (bundle.externals.length > 0) await symlink(join(ctx.root, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
-  const deployed = workerEnvironment();
-  const { NODE_OPTIONS: nodeOptions = '', ...withoutOptions } = deployed;
+  const defaults = parseFleetConfig({});
+  const deployed = workerEnvironment(defaults);
+  // The same worker with the stack's other `sourceMaps` setting: what NODE_OPTIONS=--enable-source-maps costs.
+  const other = workerEnvironment({ ...defaults, sourceMaps: !defaults.sourceMaps });
+  const nodeOptions = deployed['NODE_OPTIONS'] ?? '';
   const samples = ctx.quick ? 1 : Math.max(ctx.runs, 9);
   const asDeployed: ProbeSample[] = [];
-  const plain: ProbeSample[] = [];
+  const otherMaps: ProbeSample[] = [];
   for (let i = 0; i < samples; i++) {
     // Interleaved, so a burst of other work on the machine hits both series alike.
     asDeployed.push(await probe(ctx, bundle, dir, deployed));
-    if (nodeOptions !== '') plain.push(await probe(ctx, bundle, dir, withoutOptions));
+    otherMaps.push(await probe(ctx, bundle, dir, other));
   }
 
   const over = (series: readonly ProbeSample[], key: keyof ProbeSample): Stat | undefined => stat(series.map((s) => s[key]));
@@ -127,7 +132,8 @@ export async function runBundle(ctx: BenchContext, bundling: Readonly<BundlingOp
   put('handlerReadyMs', over(asDeployed, 'readyMs'));
   put('firstInvokeMs', over(asDeployed, 'firstInvokeMs'));
   put('wholeProcessMs', over(asDeployed, 'processMs'));
-  if (plain.length > 0) put('coldImportPlainMs', over(plain, 'importMs'));
+  // coldImportPlainMs: without NODE_OPTIONS (bench/lib/goals.ts quotes it); coldImportSourceMapsMs: with the flag.
+  put(defaults.sourceMaps ? 'coldImportPlainMs' : 'coldImportSourceMapsMs', over(otherMaps, 'importMs'));
   for (const input of bundle.inputs.slice(0, TOP_INPUT_FIGURES)) put(`inputMb.${input.name}`, stat([mbOf(input.bytes)]));
 
   const coldRow = (label: string, series: readonly ProbeSample[]) =>
@@ -139,7 +145,10 @@ export async function runBundle(ctx: BenchContext, bundling: Readonly<BundlingOp
     },
     {
       columns: ['Node started with', 'cold import ms', 'handler callable, ms after process start', 'first invocation ms (empty batch)', 'whole node process ms'],
-      rows: [coldRow(nodeOptions ? `NODE_OPTIONS=${nodeOptions} (as deployed)` : 'no NODE_OPTIONS (as deployed)', asDeployed), ...(plain.length > 0 ? [coldRow('no NODE_OPTIONS', plain)] : [])],
+      rows: [
+        coldRow(`${nodeOptions ? `NODE_OPTIONS=${nodeOptions}` : 'no NODE_OPTIONS'} (as deployed, sourceMaps: ${defaults.sourceMaps})`, asDeployed),
+        coldRow(`${other['NODE_OPTIONS'] ? `NODE_OPTIONS=${other['NODE_OPTIONS']}` : 'no NODE_OPTIONS'} (sourceMaps: ${!defaults.sourceMaps})`, otherMaps),
+      ],
     },
     {
       columns: ['largest inputs (esbuild metafile)', 'MB in index.mjs', 'share'],

@@ -17,6 +17,7 @@ describe('FleetConfig', () => {
       schedules: [],
       reportRetentionDays: 90,
       logRetentionDays: 30,
+      sourceMaps: false,
     });
   });
 

@@ -117,7 +117,6 @@ describe('fleet functions', () => {
     const f = stack.fleetFunctions[name];
     const fn = template.findResources('AWS::Lambda::Function')[logicalId(built, f.fn)];
     expect(fn?.Properties.Environment.Variables).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'loadfleet',
       POWERTOOLS_METRICS_NAMESPACE: 'Loadfleet',
       TABLE_NAME: { Ref: logicalId(built, stack.runTable.table) },
@@ -130,6 +129,13 @@ describe('fleet functions', () => {
       MAX_CONCURRENCY: String(built.config.maxConcurrency),
     });
     expect(JSON.parse(fn?.Properties.Environment.Variables.LIMITS as string)).toEqual(built.config.limits);
+  });
+
+  it('sourceMaps starts every function with NODE_OPTIONS=--enable-source-maps (off by default, above)', () => {
+    const b = build({ sourceMaps: true });
+    const variables = Object.values(b.template.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Environment.Variables as Record<string, unknown>);
+    expect(variables).toHaveLength(6);
+    for (const v of variables) expect(v['NODE_OPTIONS']).toBe('--enable-source-maps');
   });
 
   it('log groups keep logs for logRetentionDays', () => {

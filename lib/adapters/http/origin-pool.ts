@@ -1,4 +1,4 @@
-import { buildConnector, Client, errors, type Dispatcher } from 'undici';
+import { buildConnector, Client, errors, type Dispatcher } from './undici-parts.ts';
 
 /**
  * undici's way to open a `Client`'s connection without a request (`Client.prototype[kConnect]`, used

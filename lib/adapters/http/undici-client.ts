@@ -1,4 +1,4 @@
-import { errors, type Dispatcher } from 'undici';
+import { errors, type Dispatcher } from './undici-parts.ts';
 import { HttpTransportError } from '../../core/errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/ports.ts';
 import { Deadlines, type Deadline } from './deadlines.ts';
