@@ -1,0 +1,235 @@
+import { HttpTransportError, type ErrorKind } from '../errors.ts';
+import type { HttpResponse } from '../ports.ts';
+import { backoffDelay } from '../resilience/backoff.ts';
+import type { CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { isRetryable } from '../resilience/retryable.ts';
+import type { CompiledRequest } from './compiled-request.ts';
+import type { ExecuteOptions, OutcomeSink, RequestExecutor, RequestOutcome, Requester, RngSource } from './request-executor.ts';
+
+/** The message of a gated request whose gate never opened: the lifecycle is dropped, not failed. */
+export const NOT_RELEASED = 'stopped before its start: not sent';
+
+/** How far an attempt got before it waited: it goes on from the next stage once the wait is over. */
+const RUN_LIMITER = 0;
+const ENDPOINT_LIMITER = 1;
+const ADMIT = 2;
+type Stage = typeof RUN_LIMITER | typeof ENDPOINT_LIMITER | typeof ADMIT;
+
+/**
+ * One logical request: its attempts, each timed from its start (the first one from the intended
+ * start, when there is one), recorded, and retried as the policy says. The methods are the steps of
+ * the former `execute`/`attempt` loop, in order; a step that must wait continues from a callback.
+ */
+export class RequestCall {
+  private attempt = 0;
+  private startedAt = 0;
+  /** The clock when the attempt started: its admission time too, when nothing was waited for since. */
+  private readAt = 0;
+  private breaker: CircuitBreaker | null = null;
+  private readonly signal: AbortSignal;
+  private readonly inflight: AbortSignal;
+  private readonly force: boolean;
+  private readonly intendedStart: number | undefined;
+  /** A gated request's `onRelease`, until its first send. */
+  private onSend: (() => void) | undefined;
+
+  constructor(
+    private readonly exec: RequestExecutor,
+    private readonly req: CompiledRequest,
+    private readonly who: Requester,
+    private readonly draws: RngSource,
+    opts: ExecuteOptions,
+    private readonly sink: OutcomeSink,
+    private readonly url: string,
+    private readonly body: string | undefined,
+    private readonly headers: Readonly<Record<string, string>>,
+  ) {
+    this.signal = opts.signal;
+    this.inflight = opts.inflight ?? opts.signal;
+    this.force = opts.force ?? false;
+    this.intendedStart = opts.intendedStart;
+  }
+
+  /** Holds the rendered request until the gate opens, or drops it; `onRelease` runs at its first send. */
+  gated(gate: Promise<boolean>, onRelease: (() => void) | undefined): void {
+    gate.then(
+      (released) => {
+        if (!released) {
+          this.sink.settle({ ok: false, errorKind: 'aborted', message: NOT_RELEASED });
+          return;
+        }
+        try {
+          this.onSend = onRelease;
+          this.next();
+        } catch (error) {
+          this.sink.fault(error);
+        }
+      },
+      (error: unknown) => this.sink.fault(error),
+    );
+  }
+
+  /** Starts the next attempt. */
+  next(): void {
+    this.attempt++;
+    const now = this.exec.deps.clock.now();
+    this.readAt = now;
+    this.startedAt = this.attempt === 1 && this.intendedStart !== undefined ? this.intendedStart : now;
+    this.admit(RUN_LIMITER);
+  }
+
+  /**
+   * Takes the run's and the endpoint's tokens (waiting when there are none), then the request budget,
+   * the breaker and a concurrency slot, and sends. An attempt stopped on the way is not sent.
+   */
+  private admit(from: Stage): void {
+    const { exec, req, signal } = this;
+    const { clock, guard } = exec.deps;
+    if (from <= RUN_LIMITER && exec.runLimiter && exec.runLimiter.tryTake() !== 0) {
+      exec.runLimiter.take(signal).then(this.resumeAt(ENDPOINT_LIMITER), () => this.unsent('stopped while rate-limited'));
+      return;
+    }
+    if (from <= ENDPOINT_LIMITER) {
+      const limiter = exec.limiterFor(req);
+      // `take` resolves at once when a token is there; only a missing token is waited for.
+      if (limiter && (signal.aborted || limiter.tryTake() !== 0)) {
+        limiter.take(signal).then(this.resumeAt(ADMIT), () => this.unsent('stopped while rate-limited'));
+        return;
+      }
+    }
+    if (signal.aborted) return this.unsent('stopped');
+    // The same synchronous step as `next`, unless a token was waited for: one clock read for both.
+    if (!guard.admit(from === RUN_LIMITER ? this.readAt : clock.now(), this.force)) return this.unsent(guard.reason ?? 'stopped');
+    const breaker = exec.breakerFor(req);
+    this.breaker = breaker;
+    if (breaker && !breaker.allow()) return this.attempted(undefined, 'circuit-open', `circuit open for ${req.name}`, undefined);
+    // Each attempt is its own span (its own traceparent), on a copy of the rendered headers.
+    const { propagation } = exec.deps;
+    let headers = this.headers;
+    if (this.who.trace && propagation) {
+      headers = { ...headers };
+      propagation.inject(headers as Record<string, string>, this.who.trace);
+    }
+    const slot = guard.acquire();
+    if (slot) slot.then(() => this.send(headers), (error: unknown) => this.sink.fault(error));
+    else this.send(headers);
+  }
+
+  /** A continuation that goes on admitting from `stage`, turning a fault into the sink's. */
+  private resumeAt(stage: Stage): () => void {
+    return () => {
+      try {
+        this.admit(stage);
+      } catch (error) {
+        this.sink.fault(error);
+      }
+    };
+  }
+
+  private send(headers: Readonly<Record<string, string>>): void {
+    const { req } = this;
+    if (this.onSend) {
+      const record = this.onSend;
+      this.onSend = undefined;
+      record();
+    }
+    try {
+      this.exec.deps.http
+        .send({ method: req.method, url: this.url, headers, body: this.body, timeoutMs: req.timeoutMs, readBody: req.needsBody }, this.inflight)
+        // Unnamed arrows: tsx (esbuild keepNames) wraps every *named* function expression in a
+        // defineProperty('name') call, which would run per request here.
+        .then(
+          (res) => this.received(res),
+          (error: unknown) => this.sendFailed(error),
+        );
+    } catch (error) {
+      // A client that throws instead of rejecting fails the attempt the same way.
+      this.sendFailed(error);
+    }
+  }
+
+  private sendFailed(error: unknown): void {
+    try {
+      const kind: ErrorKind = error instanceof HttpTransportError ? error.kind : 'network';
+      if (kind !== 'aborted') this.breaker?.onFailure();
+      this.exec.deps.guard.release();
+      this.attempted(undefined, kind, `${this.req.name}: ${(error as Error).message}`, undefined);
+    } catch (fault) {
+      this.sink.fault(fault);
+    }
+  }
+
+  /** Classifies an answer: status against `expect`, then (when read) the JSON body and its captures. */
+  private received(res: HttpResponse): void {
+    try {
+      const { req } = this;
+      let status: number;
+      let text: string;
+      try {
+        status = res.status;
+        text = res.body;
+      } finally {
+        this.exec.deps.guard.release();
+      }
+      if (status >= 500) this.breaker?.onFailure();
+      else this.breaker?.onSuccess();
+      const ok = req.expect ? req.expect.has(status) : status >= 200 && status < 300;
+      if (!ok) return this.attempted(status, status >= 500 ? 'http5xx' : status >= 400 ? 'http4xx' : 'unexpected-status', `${req.name}: HTTP ${status}`, undefined);
+      if (!req.needsBody) return this.attempted(status, undefined, undefined, undefined);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return this.attempted(status, 'invalid-response', `${req.name}: response is not JSON`, undefined);
+      }
+      for (const [name, get, path] of req.captures) {
+        if (get(json) === undefined) return this.attempted(status, 'invalid-response', `${req.name}: capture ${name} (${path}) missing in the response`, undefined);
+      }
+      this.attempted(status, undefined, undefined, json);
+    } catch (fault) {
+      this.sink.fault(fault);
+    }
+  }
+
+  /** An attempt that was never sent (stopped, or the budget is spent): not an attempt, not recorded. */
+  private unsent(message: string): void {
+    this.sink.settle({ ok: false, errorKind: 'aborted', message });
+  }
+
+  /** Records a finished attempt, then settles the request or schedules its retry. */
+  private attempted(status: number | undefined, errorKind: ErrorKind | undefined, message: string | undefined, json: unknown): void {
+    const { exec, req, who, attempt } = this;
+    const { clock, events, progress } = exec.deps;
+    const now = clock.now();
+    const latencyMs = now - this.startedAt;
+    who.recorder.recordAttempt({ endpoint: req.name, latencyMs, status, errorKind, retry: attempt > 1, phase: who.phase });
+    events.write({
+      at: now, unitId: who.unitId, index: who.index, key: who.key, type: 'request', request: req.name, attempt,
+      status, latencyMs: Math.round(latencyMs * 1000) / 1000, errorKind,
+    });
+    if (progress) {
+      progress.requests++;
+      if (errorKind) progress.errors++;
+    }
+    if (errorKind === undefined) return this.sink.settle({ ok: true, status: status as number, json });
+    const failed: RequestOutcome = { ok: false, status, errorKind, message: message ?? errorKind };
+    const retry = req.retry;
+    if (retry === false || attempt > retry.max || this.signal.aborted || !isRetryable({ status, errorKind })) return this.sink.settle(failed);
+    let backoff: Promise<void>;
+    try {
+      backoff = clock.sleep(backoffDelay({ baseMs: retry.backoff, factor: retry.factor, maxMs: retry.maxBackoff, jitter: retry.jitter }, attempt, this.draws.rng), this.signal);
+    } catch {
+      return this.sink.settle(failed);
+    }
+    backoff.then(
+      () => {
+        try {
+          this.next();
+        } catch (error) {
+          this.sink.fault(error);
+        }
+      },
+      () => this.sink.settle(failed),
+    );
+  }
+}
