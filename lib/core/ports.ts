@@ -48,8 +48,25 @@ export interface HttpClient {
    * the client then stops any preparation still under way (connections still opening stay usable).
    */
   warm?(origin: string, connections: number, signal?: AbortSignal): Promise<number>;
+  /**
+   * Optional: writes `req` onto an idle open connection but holds its bytes back (nothing reaches the
+   * target) until `release()`, so that a burst's release only has to flush bytes already rendered and
+   * handed to the client. Returns undefined when there is no idle open connection to hold it on: the
+   * caller then sends it with `send` at the release. The request's deadline starts at `release()`.
+   */
+  stage?(req: HttpRequest, signal?: AbortSignal): StagedRequest | undefined;
   /** Releases pooled sockets so the process can exit. */
   close(): Promise<void>;
+}
+
+/** A request staged by `HttpClient.stage`: on its connection, not sent yet. */
+export interface StagedRequest {
+  /** Settles as `send`'s promise does; after `cancel`, rejects with an `aborted` HttpTransportError. */
+  readonly response: Promise<HttpResponse>;
+  /** Puts the held bytes on the wire now. */
+  release(): void;
+  /** Drops the request unsent: its connection is closed, so none of its bytes ever reach the target. */
+  cancel(): void;
 }
 
 /**

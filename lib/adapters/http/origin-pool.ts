@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { buildConnector, Client, errors, type Dispatcher } from './undici-parts.ts';
 
 /**
@@ -14,9 +15,11 @@ export const CAN_PRECONNECT = kConnect !== undefined;
 
 /** One undici `Client` (one socket) of a pool, with what the pool knows about it. */
 interface Conn {
-  readonly client: Client;
+  client: Client;
   /** A socket is open: between the client's `connect` and `disconnect`. */
   connected: boolean;
+  /** The client's socket, from our connector, while it is open. */
+  socket: Socket | undefined;
   /** Opening a connection `warm` asked for (no request on it). */
   warming: boolean;
   /** In the idle stack: takes a request now without waiting. */
@@ -26,6 +29,14 @@ interface Conn {
 }
 
 type Queued = readonly [Dispatcher.DispatchOptions, Dispatcher.DispatchHandler];
+
+/** A request run on a corked socket (`OriginPool.hold`): written into the cork, not sent yet. */
+export interface HeldSocket {
+  /** Uncorks the socket: the request's bytes go to the kernel now. */
+  release(): void;
+  /** Destroys the socket with the bytes still corked: none of them is ever sent. */
+  discard(): void;
+}
 
 /**
  * `OriginPool` is the sockets of one origin: up to `connections` undici `Client`s (one socket each,
@@ -65,6 +76,36 @@ export class OriginPool {
     const conn = this.idle.pop() ?? this.create();
     if (conn) this.run(conn, opts, handler);
     else this.queue.push([opts, handler]);
+  }
+
+  /**
+   * Runs one request on an idle open socket corked beforehand: undici writes it into the cork, where it
+   * stays until `release()` (or is thrown away with the socket by `discard()`). Returns undefined, and
+   * runs nothing, when no idle socket is open: the caller sends the request later instead.
+   */
+  hold(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): HeldSocket | undefined {
+    if (this.closed) return undefined;
+    // The most recently used open socket first, as `dispatch` takes them; closed idle ones are skipped.
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const conn = this.idle[i] as Conn;
+      const socket = conn.socket;
+      if (!conn.connected || !socket || socket.destroyed) continue;
+      this.idle.splice(i, 1);
+      socket.cork();
+      this.run(conn, opts, handler);
+      let corked = true;
+      return {
+        release: () => {
+          if (corked) socket.uncork();
+          corked = false;
+        },
+        discard: () => {
+          corked = false;
+          socket.destroy();
+        },
+      };
+    }
+    return undefined;
   }
 
   /**
@@ -117,8 +158,15 @@ export class OriginPool {
 
   private create(): Conn | undefined {
     if (this.conns.length >= this.connections) return undefined;
-    const client = new Client(this.origin, { ...this.clientOptions, connect: this.connect });
-    const conn: Conn = { client, connected: false, warming: false, idle: false, retired: false };
+    const conn: Conn = { client: undefined as unknown as Client, connected: false, socket: undefined, warming: false, idle: false, retired: false };
+    // The pool's connector, through a closure that keeps this client's socket (for `hold`).
+    const connect: buildConnector.connector = (options, callback) =>
+      this.connect(options, (...args) => {
+        conn.socket = args[0] ? undefined : (args[1] as Socket);
+        callback(...args);
+      });
+    const client = new Client(this.origin, { ...this.clientOptions, connect });
+    conn.client = client;
     client
       .on('connect', () => {
         conn.connected = true;
@@ -126,6 +174,7 @@ export class OriginPool {
       })
       .on('disconnect', () => {
         conn.connected = false;
+        conn.socket = undefined;
       })
       .on('connectionError', () => this.retire(conn))
       .on('drain', () => this.drained(conn));

@@ -1,10 +1,11 @@
 import { errors, type Dispatcher } from './undici-parts.ts';
 import { HttpTransportError } from '../../core/errors.ts';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../core/ports.ts';
-import { Deadlines, type Deadline } from './deadlines.ts';
-import { OriginPool } from './origin-pool.ts';
+import type { HttpClient, HttpRequest, HttpResponse, StagedRequest } from '../../core/ports.ts';
+import { Deadlines } from './deadlines.ts';
+import { Exchange } from './exchange.ts';
+import { OriginPool, type HeldSocket } from './origin-pool.ts';
 import { warmSendPath } from './send-path-warm-up.ts';
-import { toTransportError, type TransportKind } from './undici-errors.ts';
+import { toTransportError } from './undici-errors.ts';
 
 /** `LOADFLEET_VERSION` is stamped into the default `user-agent` so target owners can spot our traffic. */
 export const LOADFLEET_VERSION = '0.1.0';
@@ -82,7 +83,7 @@ export class UndiciHttpClient implements HttpClient {
     return new Promise<HttpResponse>((resolve, reject) => {
       const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
       if (signal) this.watch(signal);
-      this.deadlines.add(exchange, req.timeoutMs);
+      exchange.arm(req.timeoutMs);
       const opts: Dispatcher.DispatchOptions = { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
       try {
         if (this.dispatcher) this.dispatcher.dispatch(opts, exchange);
@@ -91,6 +92,47 @@ export class UndiciHttpClient implements HttpClient {
         exchange.fail(toTransportError(err));
       }
     });
+  }
+
+  /**
+   * Stages one request for a burst's release (see `HttpClient.stage`): undici renders and writes it
+   * onto an idle open socket of the origin's pool, corked, so its bytes wait in the socket's buffer;
+   * `release()` uncorks (one write to the kernel, nothing else to do at the release), `cancel()`
+   * destroys the socket with the bytes unsent. Undefined with an injected dispatcher, after `close()`,
+   * or when the origin has no idle open socket (`warm` opens them).
+   */
+  stage(req: HttpRequest, signal?: AbortSignal): StagedRequest | undefined {
+    if (this.dispatcher || this.closing || signal?.aborted) return undefined;
+    const { origin, path } = splitUrl(req.url);
+    const pool = this.pools.get(origin);
+    if (!pool) return undefined;
+    let resolve!: (res: HttpResponse) => void;
+    let reject!: (err: HttpTransportError) => void;
+    const response = new Promise<HttpResponse>((res, rej) => ((resolve = res), (reject = rej)));
+    const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
+    const opts: Dispatcher.DispatchOptions = { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
+    let held: HeldSocket | undefined;
+    try {
+      held = pool.hold(opts, exchange);
+    } catch (err) {
+      exchange.fail(toTransportError(err));
+      return { response, release: () => undefined, cancel: () => undefined };
+    }
+    if (!held) return undefined;
+    if (signal) this.watch(signal);
+    const socket = held;
+    return {
+      response,
+      release: () => {
+        // The deadline covers the exchange from here: the time held before the release is not its.
+        exchange.arm(req.timeoutMs);
+        socket.release();
+      },
+      cancel: () => {
+        socket.discard();
+        exchange.abort('aborted', new HttpTransportError('aborted', 'aborted: staged and never released, not sent'));
+      },
+    };
   }
 
   /**
@@ -158,98 +200,6 @@ export class UndiciHttpClient implements HttpClient {
     for (const name in headers) if (name.toLowerCase() === 'user-agent') return headers;
     return { ...headers, 'user-agent': this.userAgent };
   }
-}
-
-/**
- * `Exchange` is one request driven through undici's low-level `dispatch()`: it collects the status,
- * headers and (only when asked) the body, enforces the size cap, and settles once. Using the handler
- * API directly avoids a Readable stream, an AbortController and a timer per request: undici hands us a
- * controller to abort with, and deadlines are swept by the shared `Deadlines`.
- */
-class Exchange implements Dispatcher.DispatchHandler, Deadline {
-  deadline = 0;
-  prev: Deadline | undefined;
-  next: Deadline | undefined;
-  list: Deadline['list'];
-  private controller: Dispatcher.DispatchController | undefined;
-  private status = 0;
-  private headers: Record<string, string | string[] | undefined> = {};
-  private chunks: Buffer[] | undefined;
-  private size = 0;
-  private settled = false;
-  private firedBy: TransportKind | undefined;
-  private pending: Error | undefined;
-
-  constructor(
-    private readonly req: HttpRequest,
-    private readonly max: number,
-    private readonly resolve: (res: HttpResponse) => void,
-    private readonly reject: (err: HttpTransportError) => void,
-    private readonly deadlines: Deadlines,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    if (req.readBody) this.chunks = [];
-  }
-
-  /** Called by `Deadlines` when the overall deadline passes. */
-  expire(): void {
-    this.abort('timeout', new HttpTransportError('timeout', `timeout: no complete response within ${this.req.timeoutMs} ms`));
-  }
-
-  /** Aborts the exchange and rejects at once, whatever undici does next. */
-  abort(kind: TransportKind, reason: HttpTransportError): void {
-    if (this.settled) return;
-    this.firedBy ??= kind;
-    this.fail(reason);
-    if (this.controller) this.controller.abort(reason);
-    else this.pending = reason;
-  }
-
-  fail(err: HttpTransportError): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.deadlines.remove(this);
-    this.reject(err);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.pending) controller.abort(this.pending);
-  }
-
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
-    if (statusCode < 200) return; // 1xx informational: the real answer follows
-    this.status = statusCode;
-    this.headers = headers;
-    const declared = this.chunks ? Number(headers['content-length']) : Number.NaN;
-    if (declared > this.max) controller.abort(oversize(this.max, `content-length ${declared}`));
-  }
-
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.chunks) return; // the body is not wanted: drop it as it arrives
-    this.size += chunk.length;
-    if (this.size > this.max) controller.abort(oversize(this.max, `${this.size} bytes read so far`));
-    else this.chunks.push(chunk);
-  }
-
-  onResponseEnd(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.deadlines.remove(this);
-    const body = this.chunks ? (this.chunks.length === 1 ? (this.chunks[0] as Buffer).toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8')) : '';
-    this.resolve({ status: this.status, headers: this.headers, body });
-  }
-
-  onResponseError(controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    // Connection errors come before any controller exists.
-    const reason = controller?.reason ?? err;
-    this.fail(this.firedBy ? toTransportError(reason, this.firedBy) : toTransportError(err));
-  }
-}
-
-
-function oversize(max: number, seen: string): HttpTransportError {
-  return new HttpTransportError('invalid-response', `invalid-response: body exceeds ${max} bytes (${seen})`);
 }
 
 function abortedError(reason: unknown): HttpTransportError {

@@ -43,9 +43,10 @@ export interface ExecuteOptions {
    */
   readonly gate?: Promise<boolean> | undefined;
   /**
-   * Called once, when the gated request is handed to the HTTP client after the gate opened (past the
-   * rate limiters and the concurrency slot, so a wait there shows): the burst's start skew is
-   * measured here. Not called for a request that is never sent.
+   * Called once, when the gated request goes out after the gate opened: a staged request's bytes
+   * released, or the request handed to the HTTP client (past the rate limiters and the concurrency
+   * slot, so a wait there shows). The burst's start skew is measured here. Not called for a request
+   * that is never sent.
    */
   readonly onRelease?: (() => void) | undefined;
   /** Intended start (open model): latency of the first attempt is measured from it. */
@@ -107,6 +108,8 @@ export class RequestExecutor {
   private readonly held = new WeakMap<Promise<boolean>, Map<string, number>>();
   /** Requests waiting at any gate not opened yet, per origin (slices of one run share the client). */
   private readonly heldTotal = new Map<string, number>();
+  /** Requests waiting at each gate that `stageGate` has not staged yet (only with a client that stages). */
+  private readonly unstaged = new WeakMap<Promise<boolean>, RequestCall[]>();
   /** The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks. */
   readonly runLimiter: TokenBucket | undefined;
 
@@ -130,7 +133,26 @@ export class RequestExecutor {
     if (opts.gate) {
       this.hold(opts.gate, url);
       call.gated(opts.gate, opts.onRelease);
+      if (this.deps.http.stage) {
+        const calls = this.unstaged.get(opts.gate);
+        if (calls) calls.push(call);
+        else this.unstaged.set(opts.gate, [call]);
+      }
     } else call.next();
+  }
+
+  /**
+   * Stages every request held at `gate` so far (`RequestCall.stage`): each is admitted and handed to
+   * the HTTP client now, its bytes held on an open socket, so the gate's opening only has to flush
+   * them. Called shortly before the gate opens, once its sockets are warm; a request that reaches the
+   * gate later waits there as before. Returns how many were staged (0 with a client that cannot).
+   */
+  stageGate(gate: Promise<boolean>): number {
+    const calls = this.unstaged.get(gate);
+    if (!calls) return 0;
+    this.unstaged.delete(gate);
+    for (const call of calls) call.stage();
+    return calls.length;
   }
 
   /**
@@ -157,6 +179,7 @@ export class RequestExecutor {
       this.held.set(gate, (held = new Map()));
       const counted = held;
       const forget = (): void => {
+        this.unstaged.delete(gate);
         for (const [origin, count] of counted) {
           const left = (this.heldTotal.get(origin) ?? 0) - count;
           if (left > 0) this.heldTotal.set(origin, left);

@@ -140,13 +140,23 @@ export async function runVus(unit: VusUnit, env: LifecycleEnv): Promise<OpenLeft
 export const BURST_REWARM_MS = 1000;
 
 /**
+ * How long before a burst's start its held requests are staged (`RequestExecutor.stageGate`): each is
+ * admitted, rendered and written onto its open socket with the bytes held back, so the start only
+ * flushes sockets. Enough for several thousand requests to stage (tens of microseconds each), short
+ * enough that a target's idle timeout does not close a socket holding one.
+ */
+export const BURST_STAGE_MS = 250;
+
+/**
  * Runs a burst slice. Every lifecycle is started at once and runs up to its first request, rendered and
  * held behind a gate; at the common absolute start the gate opens and all the requests go out in one
  * turn of the event loop. Until the start the HTTP client opens one connection per held request
- * (`RequestExecutor.warmGate`, no request sent on them, and, for ours, its send-path warm-up), so the
- * release writes onto open sockets with warm code instead of connecting them all at once. Preparing
- * before the start keeps the release short: the report gives the measured skew (latest minus
- * earliest send, a send being a request handed to the HTTP client) across all slices.
+ * (`RequestExecutor.warmGate`, no request sent on them, and, for ours, its send-path warm-up);
+ * `BURST_STAGE_MS` before the start the held requests are staged on those sockets, bytes held back
+ * (`RequestExecutor.stageGate`), so the release only flushes them (a client that cannot stage writes
+ * each request at the release instead). Preparing before the start keeps the release short: the
+ * report gives the measured skew (latest minus earliest send, a send being a request's release to
+ * the HTTP client) across all slices.
  */
 export async function runBurst(unit: BurstUnit, env: LifecycleEnv): Promise<Cursor[]> {
   const indices = range(unit.firstIndex, unit.firstIndex + unit.count);
@@ -166,9 +176,14 @@ export async function runBurst(unit: BurstUnit, env: LifecycleEnv): Promise<Curs
     released = await sleepOrStop(env.clock, rewarmIn, env.stop);
     if (released) void env.executor.warmGate(gate, warming.signal);
   }
-  if (released) released = await sleepOrStop(env.clock, unit.startAt - env.clock.now(), env.stop);
+  if (released) released = await sleepOrStop(env.clock, unit.startAt - BURST_STAGE_MS - env.clock.now(), env.stop);
+  // The send-path warm-up stops before the staging, which takes open sockets and needs the CPU.
   stopWarming();
   env.stop.removeEventListener('abort', stopWarming);
+  if (released) {
+    env.executor.stageGate(gate);
+    released = await sleepOrStop(env.clock, unit.startAt - env.clock.now(), env.stop);
+  }
   if (released && env.progress) env.progress.started += indices.length;
   open(released);
   const statuses = await Promise.all(runs);

@@ -1,45 +1,15 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCountingTarget, stopCountingTarget, type CountingTarget } from '../../helpers/counting-target.ts';
 import { CAN_PRECONNECT } from '../../../lib/adapters/http/origin-pool.ts';
 import { SEND_PATH_WARM_UP, warmSendPath } from '../../../lib/adapters/http/send-path-warm-up.ts';
 import { UndiciHttpClient } from '../../../lib/adapters/http/undici-client.ts';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
-
-/** A loopback target that counts what it receives: TCP connections apart from HTTP requests. */
-interface CountingTarget {
-  readonly server: Server;
-  readonly origin: string;
-  connections: number;
-  requests: number;
-  /** Every socket it accepted, to drop them as a server idle timeout would. */
-  readonly sockets: Socket[];
-}
-
-async function startTarget(): Promise<CountingTarget> {
-  const server = createServer((_req, res) => {
-    target.requests++;
-    res.end('ok');
-  });
-  const target: CountingTarget = { server, origin: '', connections: 0, requests: 0, sockets: [] };
-  server.on('connection', (socket: Socket) => {
-    target.connections++;
-    target.sockets.push(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return Object.assign(target, { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-}
-
-async function stopTarget(target: CountingTarget): Promise<void> {
-  target.server.closeAllConnections();
-  target.server.close();
-  await once(target.server, 'close');
-}
 
 const get = (origin: string): HttpRequest => ({ method: 'GET', url: `${origin}/claim`, headers: {}, timeoutMs: 5000, readBody: true });
 
@@ -63,12 +33,12 @@ let target: CountingTarget;
 let client: UndiciHttpClient;
 
 beforeEach(async () => {
-  target = await startTarget();
+  target = await startCountingTarget();
 });
 
 afterEach(async () => {
   await client.close();
-  await stopTarget(target);
+  await stopCountingTarget(target);
 });
 
 describe('Class: UndiciHttpClient', () => {

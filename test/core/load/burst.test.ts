@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
-import { BURST_REWARM_MS, runBurst } from '../../../lib/core/load/open-models.ts';
+import { BURST_REWARM_MS, BURST_STAGE_MS, runBurst } from '../../../lib/core/load/open-models.ts';
 import type { BurstUnit } from '../../../lib/core/units.ts';
 import { BASE_URL, customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 
@@ -74,19 +74,21 @@ describe('Function: runBurst', () => {
       expect(h.http.calls).toHaveLength(5);
     });
 
-    it('ends the warm-up at the release: the signal it gave the client aborts then', async () => {
+    it('ends the warm-up when the held requests are staged, BURST_STAGE_MS before the start: the signal it gave the client aborts then', async () => {
       // Prepare
       const { h, warms } = harness(2);
       const running = runBurst(unit(2, 500), h.env);
 
       // Act
-      await h.clock.advance(499);
+      await h.clock.advance(500 - BURST_STAGE_MS - 1);
       const before = warms[0]?.signal?.aborted;
+      await h.clock.advance(1);
+      const atStaging = warms[0]?.signal?.aborted;
       await runToEnd(h.clock, running);
 
       // Assess
       expect(before).toBe(false);
-      expect(warms[0]?.signal?.aborted).toBe(true);
+      expect(atStaging).toBe(true);
     });
 
     it('releases on time when the client cannot warm (no warm method)', async () => {
