@@ -78,8 +78,8 @@ export async function runBurst(ctx: BenchContext): Promise<Section> {
     status: 'ok',
     method: [
       `\`kind: custom\`, \`load: { model: burst, count: N, slices: 1, startDelay: 500ms }\`, one GET per lifecycle against ${ctx.target.label}; target.maxConnections = limits.maxConcurrency = N (one socket per lifecycle: fewer sockets would queue requests behind each other, a skew the plan chose), limits.maxRps = max(10,000, 10 N) (its token bucket holds N tokens, so none waits for one)`,
-      'during the start delay the HTTP client opens the N sockets (no request sent on them; undici compiles its HTTP parser on the first) and, once per process, runs its send path against an in-process loopback sink (so the release runs optimized code; the target sees none of it); the release writes each request onto an open socket',
-      'skew = report.json `starts.skewMs`: last send minus first (a send = the request handed to the HTTP client, which writes it at once on its open socket), in one process (one slice) on the generator core',
+      'during the start delay the HTTP client opens the N sockets (no request sent on them; undici compiles its HTTP parser on the first) and, once per process, runs its send path against an in-process loopback sink (the target sees none of it); 250 ms before the start (`BURST_STAGE_MS`) each request is staged: admitted, rendered and written by undici onto its open socket, corked, so its bytes wait in the socket; the release uncorks each socket',
+      'skew = report.json `starts.skewMs`: last send minus first (a send = a staged request released, i.e. its socket uncorked and the bytes handed to the kernel), in one process (one slice) on the generator core',
       `raw socket floor = \`${FLOOR_SCRIPT}\` on the generator core: plain node, N \`net\` sockets opened first, one prebuilt GET Buffer written on each in one synchronous loop (after a warm-up write on a spare socket), skew = last write's start minus first: what handing N requests to the kernel costs one core with no HTTP client and no engine`,
     ],
     tables: [{ columns: ['concurrent', 'start skew ms', 'raw socket floor ms', 'p99 latency ms'], rows }],
