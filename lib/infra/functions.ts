@@ -38,9 +38,11 @@ export const ESM_REQUIRE_SHIM =
  * (esbuild `--alias:FROM=TO`, both spellings of each name). An alias also covers `FROM/...` subpaths, so
  * only modules without any are listed (`node:util` has `node:util/types`, for one).
  */
-export const BUILTIN_ALIASES: readonly string[] = ['http', 'process'].flatMap((name) =>
-  [`node:${name}`, name].map((from) => `${from}=./lambdas/shared/builtins/node-${name}.cjs`),
-);
+export const BUILTIN_ALIASES: readonly string[] = [
+  ...['http', 'process'].flatMap((name) => [`node:${name}`, name].map((from) => `${from}=./lambdas/shared/builtins/node-${name}.cjs`)),
+  // hdr-histogram-js's browser fallback, never used in Node (lambdas/shared/builtins/pako.cjs says why).
+  'pako=./lambdas/shared/builtins/pako.cjs',
+];
 
 /**
  * How esbuild bundles every fleet function, the worker included. `npm run bench` (bench/scenarios/bundle.ts)

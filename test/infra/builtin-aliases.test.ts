@@ -33,7 +33,32 @@ interface Probe {
   client: () => { close(): Promise<void> };
 }
 
+/** The recorder's histogram codec, bundled as the Lambdas bundle it: pako is aliased away, zlib does the work. */
+const HISTOGRAM_ENTRY = `
+import { decodeHistogram, encodeHistogram, newLatencyHistogram } from './lib/core/recorder/histogram.ts';
+export const roundTrip = () => {
+  const h = newLatencyHistogram();
+  for (const us of [120, 950, 4000, 4000, 87000]) h.recordValue(us);
+  const back = decodeHistogram(encodeHistogram(h));
+  return { count: back.totalCount, p50: back.getValueAtPercentile(50), max: back.maxValue };
+};
+`;
+
 describe('FLEET_BUNDLING built-in aliases', () => {
+  it('leave pako out of the bundle, and histograms still encode and decode (node:zlib)', async () => {
+    const outfile = join(dir, 'histogram.mjs');
+    const { entryPoints: _entry, ...options } = esbuildOptions(FLEET_BUNDLING, 'histogram.ts', outfile, REPO_ROOT);
+    await build({ ...options, sourcemap: false, stdin: { contents: HISTOGRAM_ENTRY, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: 'histogram.ts' } });
+    expect(readFileSync(outfile, 'utf8')).toContain('pako is not bundled');
+
+    const probe = (await import(pathToFileURL(outfile).href)) as { roundTrip: () => { count: number; p50: number; max: number } };
+    const result = probe.roundTrip();
+    expect(result.count).toBe(5);
+    expect(result.p50).toBeGreaterThanOrEqual(4000);
+    expect(result.p50).toBeLessThan(4010);
+    expect(result.max).toBeGreaterThanOrEqual(87000);
+  });
+
   it('give the real node:http and process to imports, requires and dynamic imports, with no ES module import left', async () => {
     const outfile = join(dir, 'probe.mjs');
     const { entryPoints: _entry, ...options } = esbuildOptions(FLEET_BUNDLING, 'probe.ts', outfile, REPO_ROOT);
