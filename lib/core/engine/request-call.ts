@@ -1,5 +1,5 @@
 import { HttpTransportError, type ErrorKind } from '../errors.ts';
-import type { HttpRequest, HttpResponse, StagedRequest } from '../ports.ts';
+import type { HttpRequest, HttpResponse } from '../ports.ts';
 import { backoffDelay } from '../resilience/backoff.ts';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { isRetryable } from '../resilience/retryable.ts';
@@ -27,29 +27,19 @@ export class RequestCall {
   private readAt = 0;
   private breaker: CircuitBreaker | null = null;
   private readonly signal: AbortSignal;
-  private readonly inflight: AbortSignal;
+  protected readonly inflight: AbortSignal;
   private readonly force: boolean;
   private readonly intendedStart: number | undefined;
   /** A gated request's `onRelease`, until its first send. */
-  private onSend: (() => void) | undefined;
-  /** A gated request's gate: pending until it opens or never will ('none': not gated). */
-  private gate: 'none' | 'pending' | 'open' | 'closed' = 'none';
-  /** Admitted ahead of its gate by `stage()`, until it is staged, held, or the gate has settled it. */
-  private staging = false;
-  /** What the HTTP client staged, until the gate releases or cancels it. */
-  private staged: StagedRequest | undefined;
-  /** Admitted by `stage()` but not staged (the client had no idle open socket): sent at the release. */
-  private heldHeaders: Readonly<Record<string, string>> | undefined;
-  /** The staged request was cancelled (its gate never opened): its rejection is no attempt. */
-  private cancelled = false;
+  protected onSend: (() => void) | undefined;
 
   constructor(
-    private readonly exec: RequestExecutor,
+    protected readonly exec: RequestExecutor,
     private readonly req: CompiledRequest,
     private readonly who: Requester,
     private readonly draws: RngSource,
     opts: ExecuteOptions,
-    private readonly sink: OutcomeSink,
+    protected readonly sink: OutcomeSink,
     private readonly url: string,
     private readonly body: string | undefined,
     private readonly headers: Readonly<Record<string, string>>,
@@ -58,42 +48,6 @@ export class RequestCall {
     this.inflight = opts.inflight ?? opts.signal;
     this.force = opts.force ?? false;
     this.intendedStart = opts.intendedStart;
-  }
-
-  /** Holds the rendered request until the gate opens, or drops it; `onRelease` runs at its first send. */
-  gated(gate: Promise<boolean>, onRelease: (() => void) | undefined): void {
-    this.gate = 'pending';
-    this.onSend = onRelease;
-    gate.then(
-      (released) => {
-        this.gate = released ? 'open' : 'closed';
-        try {
-          if (this.staging) this.gateSettledWhileStaging(released);
-          else if (!released) this.sink.settle({ ok: false, errorKind: 'aborted', message: NOT_RELEASED });
-          else this.next();
-        } catch (error) {
-          this.sink.fault(error);
-        }
-      },
-      (error: unknown) => this.sink.fault(error),
-    );
-  }
-
-  /**
-   * Admits the gated request now, ahead of its gate (tokens, budget, breaker, concurrency slot), and
-   * has the HTTP client stage it (`HttpClient.stage`): rendered and written onto an open socket, its
-   * bytes held back. The gate then only releases them, or cancels them unsent when it never opens. A
-   * client that cannot stage it (no idle open socket) leaves it admitted, sent when the gate opens.
-   */
-  stage(): void {
-    if (this.gate !== 'pending' || this.staging || !this.exec.deps.http.stage) return;
-    this.staging = true;
-    try {
-      this.next();
-    } catch (error) {
-      this.staging = false;
-      this.sink.fault(error);
-    }
   }
 
   /** Starts the next attempt. */
@@ -153,12 +107,12 @@ export class RequestCall {
     };
   }
 
-  private send(headers: Readonly<Record<string, string>>): void {
-    if (this.staging) this.sendStaged(headers);
-    else this.sendNow(headers);
+  /** Sends the admitted attempt (`GatedRequestCall` stages a burst's first one instead). */
+  protected send(headers: Readonly<Record<string, string>>): void {
+    this.sendNow(headers);
   }
 
-  private sendNow(headers: Readonly<Record<string, string>>): void {
+  protected sendNow(headers: Readonly<Record<string, string>>): void {
     if (this.onSend) {
       const record = this.onSend;
       this.onSend = undefined;
@@ -179,81 +133,14 @@ export class RequestCall {
     }
   }
 
-  /** An attempt admitted by `stage()`: staged while its gate is shut, else as the gate has settled. */
-  private sendStaged(headers: Readonly<Record<string, string>>): void {
-    if (this.gate !== 'pending') {
-      this.staging = false;
-      if (this.gate === 'open') this.sendNow(headers);
-      else this.notReleased();
-      return;
-    }
-    let staged: StagedRequest | undefined;
-    try {
-      staged = this.exec.deps.http.stage?.(this.request(headers), this.inflight);
-    } catch (error) {
-      this.staging = false;
-      this.sendFailed(error);
-      return;
-    }
-    if (!staged) {
-      this.heldHeaders = headers;
-      return;
-    }
-    this.staged = staged;
-    // A staged request that fails before its release (the target closed the socket) is no longer the
-    // gate's to release: it is an attempt like any other, retried (and staged again) as the policy says.
-    staged.response.then(
-      (res) => {
-        if (this.staged === staged) this.staged = undefined;
-        this.received(res);
-      },
-      (error: unknown) => {
-        if (this.staged === staged) this.staged = undefined;
-        this.sendFailed(error);
-      },
-    );
-  }
-
-  /** The gate of a request `stage()` admitted has settled: release or cancel what waits for it. */
-  private gateSettledWhileStaging(released: boolean): void {
-    const { staged, heldHeaders } = this;
-    // Still being admitted (a token, a slot): `sendStaged` reads the gate when it gets there.
-    if (!staged && !heldHeaders) return;
-    this.staging = false;
-    this.staged = this.heldHeaders = undefined;
-    if (heldHeaders) {
-      if (released) this.sendNow(heldHeaders);
-      else this.notReleased();
-    } else if (released) {
-      const record = this.onSend;
-      this.onSend = undefined;
-      record?.();
-      staged?.release();
-    } else {
-      this.cancelled = true;
-      staged?.cancel();
-    }
-  }
-
-  /** An admitted request whose gate never opened: its slot goes back, the lifecycle is dropped. */
-  private notReleased(): void {
-    this.exec.deps.guard.release();
-    this.sink.settle({ ok: false, errorKind: 'aborted', message: NOT_RELEASED });
-  }
-
   /** The request as the HTTP client takes it (one shape for every call, so V8 keeps one). */
-  private request(headers: Readonly<Record<string, string>>): HttpRequest {
+  protected request(headers: Readonly<Record<string, string>>): HttpRequest {
     const { req } = this;
     return { method: req.method, url: this.url, headers, body: this.body, timeoutMs: req.timeoutMs, readBody: req.needsBody };
   }
 
-  private sendFailed(error: unknown): void {
+  protected sendFailed(error: unknown): void {
     try {
-      if (this.cancelled) {
-        this.cancelled = false;
-        this.notReleased();
-        return;
-      }
       const kind: ErrorKind = error instanceof HttpTransportError ? error.kind : 'network';
       if (kind !== 'aborted') this.breaker?.onFailure();
       this.exec.deps.guard.release();
@@ -264,7 +151,7 @@ export class RequestCall {
   }
 
   /** Classifies an answer: status against `expect`, then (when read) the JSON body and its captures. */
-  private received(res: HttpResponse): void {
+  protected received(res: HttpResponse): void {
     try {
       const { req } = this;
       let status: number;

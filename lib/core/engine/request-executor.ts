@@ -6,6 +6,7 @@ import type { TemplateContext } from '../plan/template.ts';
 import { CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { TokenBucket } from '../resilience/token-bucket.ts';
 import type { CompiledRequest } from './compiled-request.ts';
+import { GatedRequestCall } from './gated-request-call.ts';
 import { RequestCall } from './request-call.ts';
 import type { RunGuard } from './run-guard.ts';
 import type { LifecycleTrace, TracePropagation } from './trace-headers.ts';
@@ -109,7 +110,7 @@ export class RequestExecutor {
   /** Requests waiting at any gate not opened yet, per origin (slices of one run share the client). */
   private readonly heldTotal = new Map<string, number>();
   /** Requests waiting at each gate that `stageGate` has not staged yet (only with a client that stages). */
-  private readonly unstaged = new WeakMap<Promise<boolean>, RequestCall[]>();
+  private readonly unstaged = new WeakMap<Promise<boolean>, GatedRequestCall[]>();
   /** The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks. */
   readonly runLimiter: TokenBucket | undefined;
 
@@ -129,16 +130,20 @@ export class RequestExecutor {
    */
   start(req: CompiledRequest, ctx: TemplateContext, who: Requester, draws: RngSource, opts: ExecuteOptions, sink: OutcomeSink): void {
     const url = req.url(ctx);
-    const call = new RequestCall(this, req, who, draws, opts, sink, url, req.body?.(ctx), req.staticHeaders ?? renderHeaders(req, ctx));
-    if (opts.gate) {
-      this.hold(opts.gate, url);
-      call.gated(opts.gate, opts.onRelease);
-      if (this.deps.http.stage) {
-        const calls = this.unstaged.get(opts.gate);
-        if (calls) calls.push(call);
-        else this.unstaged.set(opts.gate, [call]);
-      }
-    } else call.next();
+    const body = req.body?.(ctx);
+    const headers = req.staticHeaders ?? renderHeaders(req, ctx);
+    if (!opts.gate) {
+      new RequestCall(this, req, who, draws, opts, sink, url, body, headers).next();
+      return;
+    }
+    const call = new GatedRequestCall(this, req, who, draws, opts, sink, url, body, headers);
+    this.hold(opts.gate, url);
+    call.gated(opts.gate, opts.onRelease);
+    if (this.deps.http.stage) {
+      const calls = this.unstaged.get(opts.gate);
+      if (calls) calls.push(call);
+      else this.unstaged.set(opts.gate, [call]);
+    }
   }
 
   /**
