@@ -85,7 +85,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const propagation = plan.target.propagation ? await tracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
-  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps });
+  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps, baseUrl: plan.target.baseUrl });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);

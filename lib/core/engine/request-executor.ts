@@ -91,6 +91,8 @@ export interface RequestExecutorDeps {
   readonly maxRps?: number | undefined;
   /** Stamps traceparent/baggage headers when the plan asks for it. */
   readonly propagation?: TracePropagation | undefined;
+  /** The plan's target.baseUrl: `warmTarget` opens connections to its origin. */
+  readonly baseUrl?: string | undefined;
 }
 
 /**
@@ -175,6 +177,18 @@ export class RequestExecutor {
     if (!held || !http.warm) return 0;
     const ready = await Promise.all([...held.keys()].map((origin) => http.warm?.(origin, this.heldTotal.get(origin) ?? 0, signal).catch(() => 0) ?? 0));
     return ready.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Has the HTTP client open up to `connections` connections to the plan's target (its baseUrl's
+   * origin) ahead of an open model's first start, sending nothing on them, so the first starts do not
+   * wait on connects (and meet the in-flight cap). Resolves with the idle open connections (0 without
+   * a baseUrl or a client that warms); never rejects. The caller aborts `signal` at the first start.
+   */
+  async warmTarget(connections: number, signal?: AbortSignal): Promise<number> {
+    const { http, baseUrl } = this.deps;
+    if (!baseUrl || !http.warm) return 0;
+    return http.warm(originOf(baseUrl), connections, signal).catch(() => 0);
   }
 
   /** Counts a request held at `gate` under its origin (for `warmGate`), until the gate opens. */

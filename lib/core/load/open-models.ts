@@ -16,7 +16,8 @@ export interface OpenLeft<U> {
  * `startAt + jitterMs + k * intervalMs` exactly; the loop wakes once per due start (or once for a group
  * of starts that fell due together, so a late wake-up catches up instead of drifting). A start whose
  * worker already has `maxInFlight` lifecycles running is dropped and counted, never delayed, and each
- * lifecycle carries its intended start so latency is measured from it. After a park (`env.park`) no
+ * lifecycle carries its intended start so latency is measured from it. Until the first start the HTTP
+ * client opens up to `maxInFlight` connections to the target (`RequestExecutor.warmTarget`). After a park (`env.park`) no
  * start is made: `next` carries starts k..count-1 at the same absolute times, and the lifecycles in
  * flight park at their next sleep (or finish) and are returned.
  *
@@ -44,6 +45,13 @@ export async function runRate(unit: RateUnit, env: LifecycleEnv): Promise<OpenLe
     drained?.();
   };
   let k = 0;
+  // The sockets the starts will need open during the lead before the first one (nothing sent on them),
+  // so the first starts do not queue behind connects and meet the in-flight cap; stopped at that start.
+  let warming: AbortController | undefined;
+  if (startAt + jitterMs > env.clock.now()) {
+    warming = new AbortController();
+    void env.executor.warmTarget(maxInFlight, warming.signal);
+  }
   while (k < count) {
     if (fault) throw fault.error;
     if (env.stop.aborted || env.park?.aborted) break;
@@ -59,6 +67,8 @@ export async function runRate(unit: RateUnit, env: LifecycleEnv): Promise<OpenLe
       } else if ((await sleepOrPark(env.clock, wait, env.stop, env.park)) !== 'slept') break;
       continue;
     }
+    warming?.abort();
+    warming = undefined;
     for (const now = env.clock.now(); k < count; k++) {
       const due = startAt + jitterMs + k * intervalMs;
       if (due > now) break;
@@ -72,6 +82,7 @@ export async function runRate(unit: RateUnit, env: LifecycleEnv): Promise<OpenLe
       startLifecycle(startCursor(env.seed, index, due), env, onEnd, onError);
     }
   }
+  warming?.abort();
   let next: RateUnit | undefined;
   if (k < count) {
     // A stop drops what is left, even when a park came too: the run is ending, nobody would run it.

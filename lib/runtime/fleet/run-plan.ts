@@ -74,7 +74,7 @@ export function fleetRuntime(deps: FleetRuntimeDeps): UnitRuntime {
   if (deps.stop.aborted) onStop();
   else deps.stop.addEventListener('abort', onStop, { once: true });
   const executor = new RequestExecutor({
-    http: deps.http, clock: deps.clock, events: deps.events, guard, breaker: plan.target.circuitBreaker, maxRps: deps.maxRps ?? plan.limits.maxRps,
+    http: deps.http, clock: deps.clock, events: deps.events, guard, breaker: plan.target.circuitBreaker, maxRps: deps.maxRps ?? plan.limits.maxRps, baseUrl: plan.target.baseUrl,
   });
   return {
     compiled: deps.plan.compiled, runId: deps.runId, clock: deps.clock, executor, events: deps.events, store: new ClaimAllStore(),

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { runRate, runVus } from '../../../lib/core/load/open-models.ts';
 import type { Clock } from '../../../lib/core/ports.ts';
 import type { RateUnit, VusUnit } from '../../../lib/core/units.ts';
-import { customPlan, engineHarness, FailingEvents, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
+import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
+import { BASE_URL, customPlan, engineHarness, FailingEvents, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 import type { FakeClock } from '../../helpers/fake-clock.ts';
 
 const CAP = 'in-flight cap reached (load.maxInFlight)';
@@ -32,6 +33,31 @@ class LateClock implements Clock {
 
 
 describe('Function: runRate', () => {
+  it('has the client open maxInFlight connections to the target before the first start, and stops that at the start', async () => {
+    // Prepare: a client that records its warm calls; an executor that knows the plan's baseUrl
+    const h = pingHarness(40);
+    const warms: Array<{ at: number; origin: string; connections: number; signal: AbortSignal | undefined }> = [];
+    Object.assign(h.http, {
+      warm: (origin: string, connections: number, signal?: AbortSignal): Promise<number> => {
+        warms.push({ at: h.clock.now(), origin, connections, signal });
+        return Promise.resolve(connections);
+      },
+    });
+    const executor = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, baseUrl: `${BASE_URL}/api` });
+
+    // Act
+    const running = runRate(rateUnit({ startAt: 50, count: 2, maxInFlight: 7 }), { ...h.env, executor });
+    await h.clock.advance(49);
+    const beforeStart = warms[0]?.signal?.aborted;
+    await runToEnd(h.clock, running);
+
+    // Assess
+    expect(warms.map(({ at, origin, connections }) => ({ at, origin, connections }))).toEqual([{ at: 0, origin: BASE_URL, connections: 7 }]);
+    expect(beforeStart).toBe(false);
+    expect(warms[0]?.signal?.aborted).toBe(true);
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @50', 'GET /ping?i=1 @150']);
+  });
+
   it('starts each lifecycle at its intended instant and measures its latency from there', async () => {
     // Prepare
     const h = pingHarness(40);
