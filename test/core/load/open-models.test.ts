@@ -58,6 +58,31 @@ describe('Function: runRate', () => {
     expect(h.http.timeline()).toEqual(['GET /ping?i=0 @50', 'GET /ping?i=1 @150']);
   });
 
+  it('warms nothing without a baseUrl or when warming fails, and still starts on schedule', async () => {
+    // Prepare: the harness executor has no baseUrl; a second one has one, but a client whose warm rejects
+    const h = pingHarness(10);
+    let warmCalls = 0;
+    Object.assign(h.http, {
+      warm: (): Promise<number> => {
+        warmCalls++;
+        return Promise.reject(new Error('cannot warm'));
+      },
+    });
+    const failing = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, baseUrl: BASE_URL });
+
+    // Act
+    await runToEnd(h.clock, runRate(rateUnit({ startAt: 50, count: 1 }), h.env));
+    const withoutBaseUrl = warmCalls;
+    const warmed = await failing.warmTarget(5);
+    await runToEnd(h.clock, runRate(rateUnit({ startAt: h.clock.now() + 50, firstIndex: 1, count: 1 }), { ...h.env, executor: failing }));
+
+    // Assess
+    expect(withoutBaseUrl).toBe(0);
+    expect(warmed).toBe(0);
+    expect(warmCalls).toBe(2);
+    expect(h.http.timeline()).toEqual(['GET /ping?i=0 @50', `GET /ping?i=1 @${50 + 10 + 50}`]);
+  });
+
   it('starts each lifecycle at its intended instant and measures its latency from there', async () => {
     // Prepare
     const h = pingHarness(40);
