@@ -13,6 +13,19 @@ const kConnect: symbol | undefined = Object.getOwnPropertySymbols(Client.prototy
 /** Whether this undici can open a connection ahead of its first request. */
 export const CAN_PRECONNECT = kConnect !== undefined;
 
+/**
+ * undici's count of a `Client`'s requests queued or running (the `Client.prototype[kSize]` getter),
+ * looked up like `kConnect`. A request undici refuses (an invalid header, say) never reaches its
+ * queue: `dispatch` hands the error to the handler and returns false as if the client were busy, but
+ * no `drain` follows. A size of 0 then tells the pool the client is free.
+ */
+const kSize: symbol | undefined = Object.getOwnPropertySymbols(Client.prototype).find(
+  (s) => s.description === 'size' && typeof Object.getOwnPropertyDescriptor(Client.prototype, s)?.get === 'function',
+);
+
+/** Whether the pool can tell a refused request from a busy client (`kSize` found). */
+export const CAN_SEE_REFUSALS = kSize !== undefined;
+
 /** One undici `Client` (one socket) of a pool, with what the pool knows about it. */
 interface Conn {
   client: Client;
@@ -94,6 +107,11 @@ export class OriginPool {
       socket.cork();
       this.run(conn, opts, handler);
       let corked = true;
+      if (conn.idle) {
+        // Refused by undici (the handler has its error): nothing was written, the socket stays usable.
+        socket.uncork();
+        corked = false;
+      }
       return {
         release: () => {
           if (corked) socket.uncork();
@@ -184,11 +202,20 @@ export class OriginPool {
 
   private run(conn: Conn, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): void {
     conn.idle = false;
-    // false = busy (one request per socket without pipelining): it comes back with its `drain`.
-    if (conn.client.dispatch(opts, handler)) {
+    if (this.takes(conn, opts, handler)) {
       conn.idle = true;
       this.idle.push(conn);
     }
+  }
+
+  /**
+   * Dispatches on `conn`; true when its client can take another request at once. false = busy (one
+   * request per socket without pipelining): it comes back with its `drain`. A request undici refused
+   * leaves the client free, though it also returns false (see `kSize`).
+   */
+  private takes(conn: Conn, opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (conn.client.dispatch(opts, handler)) return true;
+    return kSize !== undefined && (conn.client as unknown as Record<symbol, number>)[kSize] === 0;
   }
 
   /** A client can take requests again: the queue's oldest first, else it waits in the idle stack. */
@@ -198,7 +225,7 @@ export class OriginPool {
       const [opts, handler] = this.queue[this.queueHead] as Queued;
       this.queue[this.queueHead++] = undefined as unknown as Queued;
       if (this.queueHead === this.queue.length) this.resetQueue();
-      if (!conn.client.dispatch(opts, handler)) return;
+      if (!this.takes(conn, opts, handler)) return;
     }
     if (!conn.idle) {
       conn.idle = true;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CAN_SEE_REFUSALS } from '../../../lib/adapters/http/origin-pool.ts';
 import { UndiciHttpClient } from '../../../lib/adapters/http/undici-client.ts';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
@@ -81,6 +82,27 @@ describe('Class: UndiciHttpClient', () => {
       expect((error as HttpTransportError).kind).toBe('aborted');
       expect(after.status).toBe(200);
       expect(target.paths).toEqual(['/after']);
+    });
+
+    it('finds undici\'s request count (Client[kSize]): without it a refused request would cost its socket', () => {
+      expect(CAN_SEE_REFUSALS).toBe(true);
+    });
+
+    it('leaves no socket corked or lost behind a request undici refuses (an invalid header): the next one goes out', async () => {
+      // Prepare: one socket, and a header value undici will not write
+      client = new UndiciHttpClient({ connections: 1 });
+      await client.warm(target.origin, 1);
+      const refused = client.stage({ ...get(target.origin, '/refused'), headers: { 'x-bad': 'a\nb' } });
+
+      // Act
+      const error = await refused?.response.catch((e: unknown) => e);
+      const next = await client.send({ ...get(target.origin, '/next'), timeoutMs: 2000 }, undefined);
+
+      // Assess
+      expect(error).toBeInstanceOf(HttpTransportError);
+      expect((error as Error).message).toContain('invalid x-bad header');
+      expect(next.status).toBe(200);
+      expect(target.paths).toEqual(['/next']);
     });
 
     it('starts the deadline at the release, not at the staging', async () => {

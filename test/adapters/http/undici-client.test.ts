@@ -179,6 +179,21 @@ describe('Class: UndiciHttpClient', () => {
         expect((error.cause as { code?: string }).code).toBe('ECONNREFUSED');
       });
 
+      it('rejects a request undici refuses (an invalid header) without losing its socket: the next request on a one-socket client goes out', async () => {
+        // Prepare
+        const single = new UndiciHttpClient({ connections: 1, maxResponseBytes: MAX_BYTES });
+
+        // Act
+        const { error } = await failure(single.send({ ...get('/ok'), headers: { 'x-bad': 'a\nb' } }));
+        const next = await single.send({ ...get('/ok'), timeoutMs: 2000 });
+        await single.close();
+
+        // Assess
+        expect(error.kind).toBe('network');
+        expect(error.message).toContain('invalid x-bad header');
+        expect(next.status).toBe(200);
+      });
+
       it('rejects with network when the server destroys the socket mid-response', async () => {
         const { error } = await failure(client.send(get('/destroy')));
         expect(error.kind).toBe('network');
