@@ -84,7 +84,7 @@ export class UndiciHttpClient implements HttpClient {
       const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
       if (signal) this.watch(signal);
       exchange.arm(req.timeoutMs);
-      const opts: Dispatcher.DispatchOptions = { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
+      const opts = this.dispatchOptions(req, origin, path);
       try {
         if (this.dispatcher) this.dispatcher.dispatch(opts, exchange);
         else this.pool(origin).dispatch(opts, exchange);
@@ -110,7 +110,7 @@ export class UndiciHttpClient implements HttpClient {
     let reject!: (err: HttpTransportError) => void;
     const response = new Promise<HttpResponse>((res, rej) => ((resolve = res), (reject = rej)));
     const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
-    const opts: Dispatcher.DispatchOptions = { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
+    const opts = this.dispatchOptions(req, origin, path);
     let held: HeldSocket | undefined;
     try {
       held = pool.hold(opts, exchange);
@@ -192,6 +192,11 @@ export class UndiciHttpClient implements HttpClient {
       },
       { once: true },
     );
+  }
+
+  /** undici's options for `req` (split into `origin` and `path`), with our user agent when it has none. */
+  private dispatchOptions(req: HttpRequest, origin: string, path: string): Dispatcher.DispatchOptions {
+    return { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
   }
 
   private withUserAgent(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
