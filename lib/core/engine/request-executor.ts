@@ -79,6 +79,12 @@ export interface ProgressCounters {
   errors: number;
 }
 
+/** The requests held at one gate: how many per origin, and those `stageGate` has not staged yet. */
+interface HeldAtGate {
+  readonly origins: Map<string, number>;
+  unstaged: GatedRequestCall[];
+}
+
 /** Dependencies of a `RequestExecutor`. */
 export interface RequestExecutorDeps {
   readonly http: HttpClient;
@@ -107,12 +113,10 @@ export interface RequestExecutorDeps {
 export class RequestExecutor {
   private readonly limiters = new Map<string, TokenBucket | null>();
   private readonly breakers = new Map<string, CircuitBreaker | null>();
-  /** Requests waiting at each gate (a burst's common start), per origin. */
-  private readonly held = new WeakMap<Promise<boolean>, Map<string, number>>();
+  /** The requests waiting at each gate (a burst's common start) not opened yet. */
+  private readonly held = new WeakMap<Promise<boolean>, HeldAtGate>();
   /** Requests waiting at any gate not opened yet, per origin (slices of one run share the client). */
   private readonly heldTotal = new Map<string, number>();
-  /** Requests waiting at each gate that `stageGate` has not staged yet (only with a client that stages). */
-  private readonly unstaged = new WeakMap<Promise<boolean>, GatedRequestCall[]>();
   /** The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks. */
   readonly runLimiter: TokenBucket | undefined;
 
@@ -139,27 +143,23 @@ export class RequestExecutor {
       return;
     }
     const call = new GatedRequestCall(this, req, who, draws, opts, sink, url, body, headers);
-    this.hold(opts.gate, url);
+    this.hold(opts.gate, url, call);
     call.gated(opts.gate, opts.onRelease);
-    if (this.deps.http.stage) {
-      const calls = this.unstaged.get(opts.gate);
-      if (calls) calls.push(call);
-      else this.unstaged.set(opts.gate, [call]);
-    }
   }
 
   /**
-   * Stages every request held at `gate` so far (`RequestCall.stage`): each is admitted and handed to
+   * Stages every request held at `gate` so far (`GatedRequestCall.stage`): each is admitted and handed to
    * the HTTP client now, its bytes held on an open socket, so the gate's opening only has to flush
    * them. Called shortly before the gate opens, once its sockets are warm; a request that reaches the
    * gate later waits there as before. Returns how many were staged (0 with a client that cannot).
    */
   stageGate(gate: Promise<boolean>): number {
-    const calls = this.unstaged.get(gate);
-    if (!calls) return 0;
-    this.unstaged.delete(gate);
-    for (const call of calls) call.stage();
-    return calls.length;
+    const held = this.held.get(gate);
+    if (!held || !this.deps.http.stage) return 0;
+    const { unstaged } = held;
+    held.unstaged = [];
+    for (const call of unstaged) call.stage();
+    return unstaged.length;
   }
 
   /**
@@ -175,7 +175,7 @@ export class RequestExecutor {
     const held = this.held.get(gate);
     const { http } = this.deps;
     if (!held || !http.warm) return 0;
-    const ready = await Promise.all([...held.keys()].map((origin) => http.warm?.(origin, this.heldTotal.get(origin) ?? 0, signal).catch(() => 0) ?? 0));
+    const ready = await Promise.all([...held.origins.keys()].map((origin) => http.warm?.(origin, this.heldTotal.get(origin) ?? 0, signal).catch(() => 0) ?? 0));
     return ready.reduce((a, b) => a + b, 0);
   }
 
@@ -191,15 +191,15 @@ export class RequestExecutor {
     return http.warm(originOf(baseUrl), connections, signal).catch(() => 0);
   }
 
-  /** Counts a request held at `gate` under its origin (for `warmGate`), until the gate opens. */
-  private hold(gate: Promise<boolean>, url: string): void {
+  /** Keeps a request held at `gate` (for `stageGate`), counted under its origin (for `warmGate`), until the gate opens. */
+  private hold(gate: Promise<boolean>, url: string, call: GatedRequestCall): void {
     let held = this.held.get(gate);
     if (!held) {
-      this.held.set(gate, (held = new Map()));
-      const counted = held;
+      this.held.set(gate, (held = { origins: new Map(), unstaged: [] }));
+      const { origins } = held;
       const forget = (): void => {
-        this.unstaged.delete(gate);
-        for (const [origin, count] of counted) {
+        this.held.delete(gate);
+        for (const [origin, count] of origins) {
           const left = (this.heldTotal.get(origin) ?? 0) - count;
           if (left > 0) this.heldTotal.set(origin, left);
           else this.heldTotal.delete(origin);
@@ -207,8 +207,9 @@ export class RequestExecutor {
       };
       gate.then(forget, forget);
     }
+    held.unstaged.push(call);
     const origin = originOf(url);
-    held.set(origin, (held.get(origin) ?? 0) + 1);
+    held.origins.set(origin, (held.origins.get(origin) ?? 0) + 1);
     this.heldTotal.set(origin, (this.heldTotal.get(origin) ?? 0) + 1);
   }
 
