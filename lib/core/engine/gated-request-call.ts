@@ -120,9 +120,7 @@ export class GatedRequestCall extends RequestCall {
       if (released) this.sendNow(heldHeaders);
       else this.notReleased();
     } else if (released) {
-      const record = this.onSend;
-      this.onSend = undefined;
-      record?.();
+      this.sending();
       staged?.release();
     } else {
       this.cancelled = true;

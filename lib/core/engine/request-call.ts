@@ -30,7 +30,7 @@ export class RequestCall {
   protected readonly inflight: AbortSignal;
   private readonly force: boolean;
   private readonly intendedStart: number | undefined;
-  /** A gated request's `onRelease`, until its first send. */
+  /** A gated request's `onRelease`, until its first send (`sending`). */
   protected onSend: (() => void) | undefined;
 
   constructor(
@@ -107,17 +107,21 @@ export class RequestCall {
     };
   }
 
+  /** The request goes out now: a gated request's `onRelease` runs, once. */
+  protected sending(): void {
+    const record = this.onSend;
+    if (!record) return;
+    this.onSend = undefined;
+    record();
+  }
+
   /** Sends the admitted attempt (`GatedRequestCall` stages a burst's first one instead). */
   protected send(headers: Readonly<Record<string, string>>): void {
     this.sendNow(headers);
   }
 
   protected sendNow(headers: Readonly<Record<string, string>>): void {
-    if (this.onSend) {
-      const record = this.onSend;
-      this.onSend = undefined;
-      record();
-    }
+    this.sending();
     try {
       this.exec.deps.http
         .send(this.request(headers), this.inflight)
