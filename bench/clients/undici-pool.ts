@@ -17,14 +17,32 @@ const { version } = createRequire(import.meta.url)('undici/package.json') as { v
 const url = new URL(args.url);
 const path = `${url.pathname}${url.search}`;
 
-/** Counts and latencies of one closed-loop run. */
+/** Counts and latencies of one run. */
 interface LoopStats { requests: number; errors: number; non2xx: number; p50Ms: number; p99Ms: number; dropped?: number }
 
-const newHistogram = () => build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+/** What one run counts: answers (latency in an HDR histogram, microseconds), errors, dropped starts. */
+class Tally {
+  private readonly histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  requests = 0;
+  errors = 0;
+  non2xx = 0;
+  dropped = 0;
+
+  /** An answer with `statusCode`, its latency counted from `from` (the send, or the intended start). */
+  answered(statusCode: number, from: number): void {
+    this.histogram.recordValue(Math.max(1, Math.round((performance.now() - from) * 1000)));
+    this.requests++;
+    if (statusCode < 200 || statusCode > 299) this.non2xx++;
+  }
+
+  stats(): LoopStats {
+    const { requests, errors, non2xx, dropped, histogram } = this;
+    return { requests, errors, non2xx, dropped, p50Ms: histogram.getValueAtPercentile(50) / 1000, p99Ms: histogram.getValueAtPercentile(99) / 1000 };
+  }
+}
 
 async function closedLoop(pool: Pool, durationS: number): Promise<LoopStats> {
-  const histogram = newHistogram();
-  const stats = { requests: 0, errors: 0, non2xx: 0 };
+  const tally = new Tally();
   const deadline = performance.now() + durationS * 1000;
   const user = async (): Promise<void> => {
     while (performance.now() < deadline) {
@@ -32,21 +50,18 @@ async function closedLoop(pool: Pool, durationS: number): Promise<LoopStats> {
       try {
         const { statusCode, body } = await pool.request({ path, method: 'GET' });
         await body.dump();
-        histogram.recordValue(Math.max(1, Math.round((performance.now() - sentAt) * 1000)));
-        stats.requests++;
-        if (statusCode < 200 || statusCode > 299) stats.non2xx++;
+        tally.answered(statusCode, sentAt);
       } catch {
-        stats.errors++;
+        tally.errors++;
       }
     }
   };
   await Promise.all(Array.from({ length: args.connections }, user));
-  return { ...stats, p50Ms: histogram.getValueAtPercentile(50) / 1000, p99Ms: histogram.getValueAtPercentile(99) / 1000 };
+  return tally.stats();
 }
 
 async function openLoop(pool: Pool, rate: number, durationS: number): Promise<LoopStats> {
-  const histogram = newHistogram();
-  const stats = { requests: 0, errors: 0, non2xx: 0, dropped: 0 };
+  const tally = new Tally();
   const total = Math.round(rate * durationS);
   const startAt = performance.now();
   let k = 0;
@@ -60,11 +75,9 @@ async function openLoop(pool: Pool, rate: number, durationS: number): Promise<Lo
     try {
       const { statusCode, body } = await pool.request({ path, method: 'GET' });
       await body.dump();
-      histogram.recordValue(Math.max(1, Math.round((performance.now() - intended) * 1000)));
-      stats.requests++;
-      if (statusCode < 200 || statusCode > 299) stats.non2xx++;
+      tally.answered(statusCode, intended);
     } catch {
-      stats.errors++;
+      tally.errors++;
     }
     inFlight--;
     finish();
@@ -74,7 +87,7 @@ async function openLoop(pool: Pool, rate: number, durationS: number): Promise<Lo
     for (; k < total; k++) {
       const intended = startAt + (k * 1000) / rate;
       if (intended > now) break;
-      if (inFlight >= args.connections) stats.dropped++;
+      if (inFlight >= args.connections) tally.dropped++;
       else {
         inFlight++;
         void send(intended);
@@ -86,7 +99,7 @@ async function openLoop(pool: Pool, rate: number, durationS: number): Promise<Lo
     }
   }, 1);
   await done;
-  return { ...stats, p50Ms: histogram.getValueAtPercentile(50) / 1000, p99Ms: histogram.getValueAtPercentile(99) / 1000 };
+  return tally.stats();
 }
 
 const pool = new Pool(url.origin, { connections: args.connections, pipelining: 1 });
