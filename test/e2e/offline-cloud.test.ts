@@ -27,7 +27,9 @@ describe('the offline cloud: synthesized state machine + real handlers + fauxqs 
     await local.close();
 
     target = await startTarget({ acceptDelayMs: 20 });
-    run = await runOfflineFleet({ input: { plan: dayInLifeYaml(target.url), runId: 'dil-1' } });
+    // Workers get far more time than a batch needs, even on a busy machine: a worker that reached its
+    // deadline would park its batch as an extra `.n` continuation and change the unit count below.
+    run = await runOfflineFleet({ input: { plan: dayInLifeYaml(target.url), runId: 'dil-1' }, workerTimeoutMs: 300_000 });
 
     // The execution succeeded and its output is the short summary
     expect(run.execution.status).toBe('SUCCEEDED');
