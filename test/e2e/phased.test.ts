@@ -58,6 +58,8 @@ describe('phased end to end (local driver, demo target)', () => {
     expect(Object.keys(intervention?.tasks ?? {}).sort()).toEqual(['browse', 'cart', 'checkout', 'index', 'search', 'viewCart']);
     expect((baseline?.requests ?? 0) + (intervention?.requests ?? 0)).toBe(r.totals.requests);
     expect(r.expectations).toEqual([{ rule: 'error rate', ok: true, expected: '< 1.00%', actual: '0.00%' }]);
-    expect(elapsed).toBeLessThan(15_000);
+    // 4 s of phases, then the users finish their task: the bound catches a run that goes on, with room
+    // for a busy machine.
+    expect(elapsed).toBeLessThan(40_000);
   });
 });

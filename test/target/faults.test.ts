@@ -167,7 +167,7 @@ describe('startTarget: faults', () => {
     await new Promise((r) => setTimeout(r, 50));
     const started = performance.now();
     await t.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(10_000); // far below the 60 s it would wait, with room for a busy machine
     expect(await pending).toBe('failed');
   });
 });

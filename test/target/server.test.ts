@@ -179,7 +179,7 @@ describe('startTarget', () => {
       const started = performance.now();
       await target.close();
 
-      expect(performance.now() - started).toBeLessThan(1000);
+      expect(performance.now() - started).toBeLessThan(10_000); // the drip goes on for ever: a close that waited for it would time out
       await dripEnded;
     } finally {
       agent.destroy();
