@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
 import { parseSource, PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
 import { MAX_ALIAS_EXPANSION, MAX_NESTING, tooDeep } from '../../../lib/core/plan/yaml-limits.ts';
+import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
 
 /** Runs `act`, which must throw a PlanValidationError, and returns its issues. */
 function issuesOf(act: () => unknown): readonly PlanIssue[] {
@@ -127,6 +128,30 @@ describe('Plan YAML limits (yaml-limits.ts, through parseSource and loadPlan)', 
       expect(levels).toBe(MAX_NESTING);
       expect(tooDeep(new Parser().parse(`[${text}]`))?.offset).toBe(MAX_NESTING);
     });
+  });
+
+  it('lets a plan at both limits through every walk after the parser (env references, zod, checks, compiler)', () => {
+    // Prepare: a body nested to level 64 exactly (the plan's map is 1, requests 2, a 3, body 4 to 64;
+    // one more level is refused), an env reference at the bottom, and aliases adding 9,900 values
+    const body = `${'{ a: '.repeat(60)}"\${env:DEEP}"${' }'.repeat(60)}`;
+    const list = `[${Array.from({ length: 99 }, (_, i) => i).join(', ')}]`;
+    const text = plan('[ { request: a } ]', `payloads: { count: 1, fields: { big: { literal: &big ${list} }, copies: { literal: [${Array.from({ length: 99 }, () => '*big').join(', ')}] } } }
+`)
+      .replace('a: { method: GET, path: /a }', `a: { method: POST, path: /a, body: { b: ${body} } }`);
+
+    // Act
+    const { plan: loaded } = loadPlan(text, 'limits.yaml', { DEEP: 'bottom' });
+    const compiled = compilePlan(loaded);
+
+    // Assess: the value at the bottom was substituted, and the plan compiles
+    let value: unknown = loaded.requests['a']?.body;
+    let depth = 0;
+    while (typeof value === 'object' && value !== null) {
+      value = Object.values(value)[0];
+      depth++;
+    }
+    expect([depth, value]).toEqual([61, 'bottom']);
+    expect(compiled.requests.has('a')).toBe(true);
   });
 
   it('refuses a second document in the file', () => {
