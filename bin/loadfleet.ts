@@ -1,9 +1,10 @@
 #!/usr/bin/env -S npx tsx
 /**
  * The loadfleet CLI: `run`, `validate`, `target`, `hit`, `demo`, and `fleet stop|report` for AWS runs. Exit codes: 0 ok, 1 expectations failed,
- * 2 invalid plan or usage, 130 interrupted.
+ * 2 invalid plan or usage, 70 internal error (a bug: one line, no stack), 130 interrupted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { exitOnUncaught, installCrashHandlers, noteActivity, runGuarded } from '../lib/cli/crash-report.ts';
 import { demoCommand } from '../lib/cli/demo-command.ts';
 import { EXIT } from '../lib/cli/exit-codes.ts';
 import { hitCommand, type HitOptions } from '../lib/cli/hit-command.ts';
@@ -11,6 +12,12 @@ import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
 import { validateCommand } from '../lib/cli/validate-command.ts';
 import { isLoopback } from '../lib/cli/allowlist.ts';
 import { parseFaultConfig, type FaultConfigInput } from '../lib/target/faults.ts';
+
+// Whatever escapes a command (a timer, an unawaited promise) ends as one line and exit 70, never a stack.
+installCrashHandlers();
+
+/** Exits with what `command` returns; an error it throws is reported by `runGuarded` (no stack). */
+const exitWith = async (activity: string, command: () => Promise<number>): Promise<never> => process.exit(await runGuarded(activity, command));
 
 const integer = (value: string): number => {
   const n = Number(value);
@@ -42,13 +49,13 @@ const withRunOptions = (cmd: Command): Command =>
 
 withRunOptions(program.command('run').argument('<plan>', 'plan file (YAML or JSON)').description('run a plan on this machine'))
   .option('--base-url <url>', 'override the target base URL')
-  .action(async (plan: string, opts: RunCommandOptions) => process.exit((await runCommand(plan, opts)).exitCode));
+  .action((plan: string, opts: RunCommandOptions) => exitWith(`running ${plan}`, async () => (await runCommand(plan, opts)).exitCode));
 
 program
   .command('validate')
   .argument('<plan>', 'plan file (YAML or JSON)')
   .description('check a plan: every problem with file:line:col and key; exit 2 if any')
-  .action(async (plan: string) => process.exit(await validateCommand(plan)));
+  .action((plan: string) => exitWith(`validating ${plan}`, () => validateCommand(plan)));
 
 program
   .command('target')
@@ -59,6 +66,8 @@ program
   .option('--faults <json>', 'initial faults, e.g. \'{"endpoints":{"GET /details":{"errorRate":0.2}}}\'', parseFaults)
   .action(async (opts: { port: number; host: string; acceptDelay: number; faults?: FaultConfigInput }) => {
     if (!isLoopback(opts.host)) program.error(`error: the demo target binds loopback only, not ${opts.host}`, { exitCode: EXIT.invalidInput });
+    // It runs until a signal: an error after the start is an uncaught one (see installCrashHandlers).
+    noteActivity('running the demo target');
     // The target (and its optional PostgreSQL driver) loads only for this command.
     const { startTarget } = await import('../lib/target/index.ts');
     const target = await startTarget({ host: opts.host, port: opts.port, acceptDelayMs: opts.acceptDelay, faults: opts.faults });
@@ -74,17 +83,19 @@ const withFleetTarget = (cmd: Command): Command =>
 withFleetTarget(fleet.command('stop').argument('<runId>').description('set the run\'s stop flag: nothing new starts, created entities are cleaned up'))
   .requiredOption('--table <name>', 'the stack output TableName')
   .option('--reason <text>', 'why, kept in the report', 'stopped from the CLI')
-  .action(async (runId: string, opts: { table: string; reason: string; region?: string; endpoint?: string }) => {
-    const { fleetStopCommand } = await import('../lib/cli/fleet-command.ts');
-    process.exit(await fleetStopCommand(runId, opts.reason, opts, (l) => process.stderr.write(`${l}\n`)));
-  });
+  .action((runId: string, opts: { table: string; reason: string; region?: string; endpoint?: string }) =>
+    exitWith(`stopping fleet run ${runId}`, async () => {
+      const { fleetStopCommand } = await import('../lib/cli/fleet-command.ts');
+      return fleetStopCommand(runId, opts.reason, opts, (l) => process.stderr.write(`${l}\n`));
+    }));
 withFleetTarget(fleet.command('report').argument('<runId>').description('fetch a run\'s report.json and events.csv from the report bucket and print the summary'))
   .requiredOption('--bucket <name>', 'the stack output ReportBucketName')
   .option('--out <dir>', 'folder to write them to (default reports/<runId>)')
-  .action(async (runId: string, opts: { bucket: string; out?: string; region?: string; endpoint?: string }) => {
-    const { fleetReportCommand } = await import('../lib/cli/fleet-command.ts');
-    process.exit(await fleetReportCommand(runId, opts.out, opts, (l) => process.stderr.write(`${l}\n`)));
-  });
+  .action((runId: string, opts: { bucket: string; out?: string; region?: string; endpoint?: string }) =>
+    exitWith(`fetching the report of fleet run ${runId}`, async () => {
+      const { fleetReportCommand } = await import('../lib/cli/fleet-command.ts');
+      return fleetReportCommand(runId, opts.out, opts, (l) => process.stderr.write(`${l}\n`));
+    }));
 
 program
   .command('hit')
@@ -103,9 +114,26 @@ program
   .option('--max-rps <n>', 'cap on requests per second for the whole run', Number)
   .option('--workers <n>', 'worker threads, each with its own connections (-c is split among them)', integer)
   .option('--allow-host <host>', 'allow a non-loopback host you own (repeatable)', collect)
-  .action(async (url: string, opts: HitOptions) => process.exit((await hitCommand(url, opts)).exitCode));
+  .action((url: string, opts: HitOptions) => exitWith(`hitting ${withoutUserinfo(url)}`, async () => (await hitCommand(url, opts)).exitCode));
 
 withRunOptions(program.command('demo').argument('[workload]', 'example to run', 'day-in-life').description('start the demo target and run examples/WORKLOAD.yaml against it'))
-  .action(async (workload: string, opts: RunCommandOptions) => process.exit((await demoCommand(workload, opts)).exitCode));
+  .action((workload: string, opts: RunCommandOptions) => exitWith(`running the demo ${workload}`, async () => (await demoCommand(workload, opts)).exitCode));
 
-await program.parseAsync(process.argv);
+/** A URL for a message, without a user:password part (it would be a credential). */
+function withoutUserinfo(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // An action without its own guard (the demo target's start) threw.
+  exitOnUncaught(error);
+}

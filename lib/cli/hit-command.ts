@@ -1,10 +1,12 @@
 import { parseDuration } from '../core/duration.ts';
 import { loadPlan } from '../core/plan/load.ts';
+import { HEADER_VALUE_RULE, forbiddenHeaderChar, isHeaderName } from '../core/plan/headers.ts';
 import { LoadfleetError } from '../core/errors.ts';
 import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { LOADFLEET_VERSION } from '../adapters/http/undici-client.ts';
+import { noteSecrets } from './crash-report.ts';
 import { EXIT } from './exit-codes.ts';
 import { executePlan, type RunCommandResult } from './run-command.ts';
 
@@ -38,7 +40,14 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
   for (const line of opts.header ?? []) {
     const at = line.indexOf(':');
     if (at <= 0) throw new LoadfleetError('HIT_INVALID', `invalid header ${JSON.stringify(line)}: use "Name: value"`);
-    headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim();
+    const name = line.slice(0, at).trim().toLowerCase();
+    const value = line.slice(at + 1).trim();
+    // Checked here, so the message names the -H option (a plan's headers are checked with their position).
+    if (!isHeaderName(name)) throw new LoadfleetError('HIT_INVALID', `invalid -H header name ${JSON.stringify(name)}: a header name is letters, digits and !#$%&'*+-.^_\`|~ only`);
+    const char = forbiddenHeaderChar(value);
+    // The value is not quoted: it may be a token.
+    if (char !== undefined) throw new LoadfleetError('HIT_INVALID', `invalid -H ${name}: the value holds ${char}: ${HEADER_VALUE_RULE}`);
+    headers[name] = value;
   }
   const duration = parseDuration(opts.duration);
   if (duration === undefined || duration <= 0) throw new LoadfleetError('HIT_INVALID', `invalid duration ${JSON.stringify(opts.duration)}: use e.g. 10s`);
@@ -95,6 +104,7 @@ export async function hitCommand(url: string, opts: HitOptions, log: (line: stri
   try {
     const plan = hitPlan(url, opts);
     loaded = loadPlan(JSON.stringify(plan), 'hit', process.env);
+    noteSecrets(loaded.secrets);
   } catch (error) {
     if (error instanceof LoadfleetError || error instanceof TypeError) {
       log(`error: ${(error as Error).message}`);

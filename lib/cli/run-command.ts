@@ -17,6 +17,7 @@ import { renderSummary } from '../report/terminal.ts';
 import { runLocal, type LiveProgress } from '../runtime/local-driver.ts';
 import { runThreaded } from '../runtime/threads/run-threaded.ts';
 import { assertTargetAllowed } from './allowlist.ts';
+import { noteSecrets } from './crash-report.ts';
 import { EXIT } from './exit-codes.ts';
 import { showProgress } from './progress.ts';
 import { installStopSignals } from './signals.ts';
@@ -50,6 +51,8 @@ export async function readPlan(file: string, log: (line: string) => void): Promi
   }
   try {
     const loaded = loadPlan(text, file, process.env);
+    // From here on, a message printed about anything (even a crash) hides the plan's secrets.
+    noteSecrets(loaded.secrets);
     for (const warning of loaded.warnings) log(`warning: ${warning}`);
     return loaded;
   } catch (error) {

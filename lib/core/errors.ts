@@ -22,6 +22,7 @@ export const ERROR_KINDS = [
   'connect', // refused, unreachable, DNS failure, connect timeout
   'network', // socket reset or closed mid-exchange
   'invalid-response', // unparseable, oversized, or missing what a capture/condition needs
+  'invalid-request', // not sent: what the plan rendered cannot go on the wire (a header value with CR/LF)
   'http4xx', // 4xx not listed in `expect`
   'http5xx', // 5xx not listed in `expect`
   'unexpected-status', // 1xx-3xx not listed in `expect`
@@ -32,7 +33,7 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /** `HttpTransportError` is raised by an `HttpClient` when no HTTP status came back. */
 export class HttpTransportError extends LoadfleetError {
-  readonly kind: Extract<ErrorKind, 'timeout' | 'connect' | 'network' | 'invalid-response' | 'aborted'>;
+  readonly kind: Extract<ErrorKind, 'timeout' | 'connect' | 'network' | 'invalid-response' | 'invalid-request' | 'aborted'>;
   constructor(kind: HttpTransportError['kind'], message: string, options?: { cause?: unknown }) {
     super(`HTTP_${kind.toUpperCase().replace('-', '_')}`, message, options);
     this.kind = kind;

@@ -35,6 +35,8 @@ const KIND_BY_CODE: ReadonlyMap<string, TransportKind> = new Map<string, Transpo
   ['UND_ERR_HEADERS_OVERFLOW', 'invalid-response'],
   ['UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'invalid-response'],
   ['UND_ERR_RES_EXCEEDED_MAX_SIZE', 'invalid-response'],
+  // undici refused to send what it was given (a header name or value, a path): the plan's fault.
+  ['UND_ERR_INVALID_ARG', 'invalid-request'],
   ['UND_ERR_ABORTED', 'aborted'],
   ['UND_ERR_ABORT', 'aborted'],
 ]);

@@ -20,7 +20,12 @@ export function applyResponse(cursor: Cursor, req: ResponseRules, json: unknown,
   }
 }
 
-/** A failed request as a short reason, e.g. `create: http5xx 503`. */
+/**
+ * A failed request as a short reason, e.g. `create: http5xx 503`. A request refused before it was
+ * sent keeps its message, which says which header (`create: invalid-request: header x-id holds CR
+ * (U+000D) (not sent)`): the plan has to be fixed, and the kind alone would not say where.
+ */
 export function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: false }>): string {
+  if (outcome.errorKind === 'invalid-request') return outcome.message;
   return `${name}: ${outcome.errorKind}${outcome.status !== undefined ? ` ${outcome.status}` : ''}`;
 }

@@ -50,6 +50,18 @@ export class RequestCall {
     this.intendedStart = opts.intendedStart;
   }
 
+  /**
+   * Refuses the request without sending it: what was rendered cannot go on the wire (a header value
+   * with CR or LF), which is the plan's fault, not the target's. It counts as one failed attempt of
+   * kind `invalid-request` (so the report names the request), is never retried, takes no token, slot
+   * or request budget, and leaves the circuit breaker alone.
+   */
+  refuse(message: string): void {
+    this.attempt = 1;
+    this.startedAt = this.exec.deps.clock.now();
+    this.attempted(undefined, 'invalid-request', message, undefined);
+  }
+
   /** Starts the next attempt. */
   next(): void {
     this.attempt++;
@@ -146,7 +158,9 @@ export class RequestCall {
   protected sendFailed(error: unknown): void {
     try {
       const kind: ErrorKind = error instanceof HttpTransportError ? error.kind : 'network';
-      if (kind !== 'aborted') this.breaker?.onFailure();
+      // A stop, or a request the client refused to send (the plan's fault), says nothing of the target.
+      if (kind === 'aborted' || kind === 'invalid-request') this.breaker?.onNeutral();
+      else this.breaker?.onFailure();
       this.exec.deps.guard.release();
       this.attempted(undefined, kind, `${this.req.name}: ${(error as Error).message}`, undefined);
     } catch (fault) {

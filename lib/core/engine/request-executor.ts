@@ -2,6 +2,7 @@ import type { ErrorKind } from '../errors.ts';
 import type { Clock, EventSink, HttpClient } from '../ports.ts';
 import type { Recorder } from '../recorder/recorder.ts';
 import type { Rng } from '../rng.ts';
+import { forbiddenHeaderChar } from '../plan/headers.ts';
 import type { TemplateContext } from '../plan/template.ts';
 import { CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import { TokenBucket } from '../resilience/token-bucket.ts';
@@ -138,6 +139,13 @@ export class RequestExecutor {
     const url = req.url(ctx);
     const body = req.body?.(ctx);
     const headers = req.staticHeaders ?? renderHeaders(req, ctx);
+    // Static headers were checked with the plan; a rendered value may hold what a capture or a payload
+    // brought (CR LF from a response): refused here, before any socket, as the plan's fault.
+    const refusal = req.staticHeaders ? undefined : headerRefusal(req, headers);
+    if (refusal !== undefined) {
+      new RequestCall(this, req, who, draws, opts, sink, url, body, headers).refuse(refusal);
+      return;
+    }
     if (!opts.gate) {
       new RequestCall(this, req, who, draws, opts, sink, url, body, headers).next();
       return;
@@ -240,6 +248,15 @@ function renderHeaders(req: CompiledRequest, ctx: TemplateContext): Record<strin
   const headers: Record<string, string> = {};
   for (const [name, render] of req.headers) headers[name] = render(ctx);
   return headers;
+}
+
+/** Why rendered `headers` cannot be sent (naming the request and the header, never the value), or undefined. */
+function headerRefusal(req: CompiledRequest, headers: Readonly<Record<string, string>>): string | undefined {
+  for (const name in headers) {
+    const char = forbiddenHeaderChar(headers[name] as string);
+    if (char !== undefined) return `${req.name}: invalid-request: header ${name} holds ${char} (not sent)`;
+  }
+  return undefined;
 }
 
 /** `scheme://host:port` of an absolute URL (everything before its path). */

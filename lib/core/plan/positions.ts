@@ -1,7 +1,9 @@
-import { LineCounter, isAlias, isMap, isNode, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document, YAMLError } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLParseError, isAlias, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
+import type { CST, Document, YAMLError } from 'yaml';
 import { PlanValidationError, formatPath } from './issues.ts';
 import type { PlanIssue, SourcePosition } from './issues.ts';
+import { MAX_ALIAS_EXPANSION, aliasProblem, tooDeep } from './yaml-limits.ts';
+import type { ShapeProblem } from './yaml-limits.ts';
 
 /**
  * `ParsedSource` is a plan file parsed but not yet validated: the YAML document (which keeps every
@@ -41,17 +43,30 @@ interface NodeLookup {
  */
 export function parseSource(text: string, file: string): ParsedSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   const position = (offset: number): SourcePosition => lineCounter.linePos(offset);
+  const refuse = (problem: ShapeProblem): never => {
+    throw new PlanValidationError([{ file, ...position(problem.offset), path: shortPath(problem.path), message: problem.message }]);
+  };
+
+  // `parseDocument` in two steps, so the nesting is checked before the composer (which recurses once
+  // per level) builds the document. The parser keeps its own stack and copes with any depth.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const deep = tooDeep(tokens);
+  if (deep) refuse(deep);
+  const doc = composeOne(tokens, text.length);
 
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
     throw new PlanValidationError(problems.map((error) => yamlIssue(error, doc, file, text, position)));
   }
+  // Cycles, alias-made depth and alias bombs, each at its alias: before anything expands them.
+  const aliased = aliasProblem(doc);
+  if (aliased) refuse(aliased);
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    // yaml's own alias guard, set so the exact check above always speaks first; kept as a backstop.
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (error) {
     // Raised for alias bombs ("Excessive alias count"): report it rather than crash.
     const message = error instanceof Error ? error.message : String(error);
@@ -71,6 +86,30 @@ export function parseSource(text: string, file: string): ParsedSource {
   };
 
   return { file, doc, data, locate };
+}
+
+/**
+ * The first document of `tokens`, as `parseDocument` composes it: duplicate keys are errors, and a
+ * second document is an error too (a plan is one document).
+ */
+function composeOne(tokens: readonly CST.Token[], length: number): Document.Parsed {
+  const composer = new Composer({ uniqueKeys: true });
+  let doc: Document.Parsed | undefined;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (doc === undefined) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'a plan is one YAML document: remove this second one (after "---")'));
+      break;
+    }
+  }
+  // `compose(..., true)` always yields a document, an empty one for empty text.
+  return doc as Document.Parsed;
+}
+
+/** A path for a message: a long one (from a deep value) keeps its first segments and says it goes on. */
+function shortPath(path: readonly PropertyKey[]): string {
+  const SHOWN = 6;
+  return path.length <= SHOWN ? formatPath(path) : `${formatPath(path.slice(0, SHOWN))}…`;
 }
 
 /** Walks `path` down the document, through aliases, as far as it exists. */

@@ -4,6 +4,7 @@ import { PathSchema } from './condition.ts';
 import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
 import { ExpectationSchema } from './expectations.ts';
+import { HeadersSchema } from './headers.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -26,7 +27,8 @@ export const CircuitBreakerSchema = z.strictObject({
 /** `TargetSchema`: where requests go and how they are sent. */
 export const TargetSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
-  headers: z.record(z.string(), z.string()).default({}),
+  /** Sent with every request; names are HTTP tokens, values hold no CR, LF or NUL (see headers.ts). */
+  headers: HeadersSchema.default({}),
   timeout: DurationSchema.default(30_000),
   retry: RetrySchema.default(RetrySchema.parse({})),
   maxConnections: z.int().min(1).max(10_000).default(100),
@@ -46,7 +48,7 @@ export const RequestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).default('GET'),
   /** Path (and query) appended to target.baseUrl, templated: `/details?orderId={{orderId}}`. */
   path: z.string().startsWith('/', 'path must start with "/"'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: HeadersSchema.default({}),
   /** A string (sent as is) or a JSON value (sent as application/json); both templated. */
   body: z.unknown().optional(),
   /** Statuses that count as success (default: any 2xx). */

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
+import { HeadersSchema } from '../plan/headers.ts';
 
 /** The target URL every preset takes: http(s) only, with an example in the error. */
 export const PresetBaseUrl = z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' });
@@ -10,7 +11,7 @@ export function presetTargetShape(timeoutMs: number) {
     baseUrl: PresetBaseUrl,
     timeout: DurationSchema.default(timeoutMs),
     maxConnections: z.int().min(1).max(10_000).default(100),
-    headers: z.record(z.string(), z.string()).default({}),
+    headers: HeadersSchema.default({}),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
+import { HeadersSchema } from '../plan/headers.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 
@@ -59,7 +60,7 @@ export const DayInLifeSchema = z
       maxConnections: z.int().min(1).max(10_000).default(100),
       /** Requests per second per endpoint (token bucket); absent = unlimited. */
       rateLimit: z.number().positive().optional(),
-      headers: z.record(z.string(), z.string()).default({}),
+      headers: HeadersSchema.default({}),
     }),
     cleanup: z
       .strictObject({ cancelTimeout: DurationSchema.default(300_000), endTimeout: DurationSchema.default(600_000), checkInterval: DurationSchema.default(10_000) })

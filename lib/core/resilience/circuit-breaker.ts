@@ -94,6 +94,15 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Reports an allowed attempt that says nothing about the target (stopped in flight, or refused
+   * before it was sent): the failure count stays as it is, and a half-open probe is given back so the
+   * next attempt can probe instead of the circuit waiting on an answer that will never come.
+   */
+  onNeutral(): void {
+    if (this.current === 'half-open' && this.probes > 0) this.probes--;
+  }
+
   private open(): void {
     this.current = 'open';
     this.openedAt = this.clock.now();

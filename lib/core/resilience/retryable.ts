@@ -15,15 +15,16 @@ export interface RetryOutcome {
 const TRANSIENT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['timeout', 'connect', 'network', 'http5xx', 'circuit-open']);
 
 /**
- * Kinds a retry cannot fix: the run is stopping (`aborted`), or the target answered in a way that
- * will not change by asking again (`invalid-response`, `unexpected-status`).
+ * Kinds a retry cannot fix: the run is stopping (`aborted`), the target answered in a way that
+ * will not change by asking again (`invalid-response`, `unexpected-status`), or the request itself
+ * cannot be sent (`invalid-request`: it would be rendered the same way again).
  */
-const FINAL_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['aborted', 'invalid-response', 'unexpected-status']);
+const FINAL_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['aborted', 'invalid-response', 'invalid-request', 'unexpected-status']);
 
 /**
  * `isRetryable` tells whether a failed attempt is worth retrying: transport errors (`timeout`,
  * `connect`, `network`), HTTP 5xx, HTTP 429 and `circuit-open` are; other 4xx, `invalid-response`,
- * `unexpected-status`, `aborted` and successes are not.
+ * `invalid-request`, `unexpected-status`, `aborted` and successes are not.
  *
  * The error kind decides when it is conclusive. `http4xx` is decided by the status (429 "Too Many
  * Requests" asks the client to come back later; other 4xx mean the request itself is wrong). An

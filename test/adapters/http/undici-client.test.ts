@@ -8,6 +8,8 @@ import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 
 const MAX_BYTES = 1024;
+/** Requests that reached `/refused` (a route only requests undici must refuse are sent to). */
+let refusedReached = 0;
 
 /** Routes of the loopback target; each one produces one behaviour under test. */
 const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: string) => void> = {
@@ -30,6 +32,10 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse, body: s
     res.on('close', () => clearInterval(timer));
   },
   '/hang': () => undefined,
+  '/refused': (_req, res) => {
+    refusedReached++;
+    res.end('should not be here');
+  },
   '/destroy': (_req, res) => {
     res.writeHead(200, { 'content-length': '100' });
     res.write('partial');
@@ -179,18 +185,21 @@ describe('Class: UndiciHttpClient', () => {
         expect((error.cause as { code?: string }).code).toBe('ECONNREFUSED');
       });
 
-      it('rejects a request undici refuses (an invalid header) without losing its socket: the next request on a one-socket client goes out', async () => {
+      it('rejects a request undici refuses (an invalid header) as invalid-request, sends nothing, and keeps its socket: the next request on a one-socket client goes out', async () => {
         // Prepare
         const single = new UndiciHttpClient({ connections: 1, maxResponseBytes: MAX_BYTES });
 
         // Act
-        const { error } = await failure(single.send({ ...get('/ok'), headers: { 'x-bad': 'a\nb' } }));
+        const { error } = await failure(single.send({ ...get('/refused'), headers: { 'x-bad': 'a\nb' } }));
+        const badName = await failure(single.send({ ...get('/refused'), headers: { 'bad name': 'v' } }));
         const next = await single.send({ ...get('/ok'), timeoutMs: 2000 });
         await single.close();
 
-        // Assess
-        expect(error.kind).toBe('network');
-        expect(error.message).toContain('invalid x-bad header');
+        // Assess: the plan's fault, said as such (was: network), and the message holds no value
+        expect(error.kind).toBe('invalid-request');
+        expect(error.message).toBe('invalid-request: UND_ERR_INVALID_ARG invalid x-bad header');
+        expect(badName.error.kind).toBe('invalid-request');
+        expect(refusedReached).toBe(0);
         expect(next.status).toBe(200);
       });
 

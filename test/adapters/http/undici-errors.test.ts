@@ -23,6 +23,7 @@ describe('Function: classifyUndiciError', () => {
       { code: 'UND_ERR_HEADERS_OVERFLOW', want: 'invalid-response' },
       { code: 'HPE_INVALID_CONSTANT', want: 'invalid-response' },
       { code: 'UND_ERR_ABORTED', want: 'aborted' },
+      { code: 'UND_ERR_INVALID_ARG', want: 'invalid-request' },
     ])('maps $code to $want', ({ code, want }) => {
       expect(classifyUndiciError(coded(code))).toBe(want);
     });

@@ -89,6 +89,22 @@ describe('Class: CircuitBreaker', () => {
       expect(breaker.state).toBe('closed');
     });
 
+    it('gives a half-open probe back on a neutral result (stopped, or refused before sending), counting no failure', async () => {
+      // Prepare: open, then half-open with its one probe taken
+      const { clock, breaker } = setup();
+      fail(breaker, 3);
+      await clock.advance(1000);
+      expect(breaker.allow()).toBe(true);
+      expect(breaker.allow()).toBe(false);
+
+      // Act
+      breaker.onNeutral();
+
+      // Assess: still half-open, and the next attempt may probe
+      expect(breaker.state).toBe('half-open');
+      expect(breaker.allow()).toBe(true);
+    });
+
     it('ignores late results reported while open', async () => {
       // Prepare
       const { clock, breaker } = setup();

@@ -28,6 +28,7 @@ describe('Function: isRetryable', () => {
       { name: 'invalid-response', outcome: { status: 200, errorKind: 'invalid-response' } },
       { name: 'invalid-response even on a 503', outcome: { status: 503, errorKind: 'invalid-response' } },
       { name: 'unexpected-status', outcome: { status: 302, errorKind: 'unexpected-status' } },
+      { name: 'invalid-request (refused before sending: it would render the same again)', outcome: { errorKind: 'invalid-request' } },
       { name: 'aborted', outcome: { errorKind: 'aborted' } },
       { name: 'success 200', outcome: { status: 200 } },
       { name: 'success 204', outcome: { status: 204 } },
