@@ -150,7 +150,8 @@ describe('Function: compileRequests', () => {
 
     // Assess
     const ctx = { payload: {}, vars: {}, index: 0, runId: '', now: 0 };
-    expect(r.url(ctx)).toBe('http://127.0.0.1:8080/api/x?y=1');
+    expect(r.origin).toBe('http://127.0.0.1:8080');
+    expect(r.path(ctx)).toBe('/api/x?y=1');
     expect(r.headers.map(([k, v]) => [k, v(ctx)])).toEqual([['x-a', '2'], ['content-type', 'text/plain']]);
     expect(r.body?.(ctx)).toBe('{"k":1}');
     expect([...(r.expect ?? [])]).toEqual([201]);

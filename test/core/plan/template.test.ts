@@ -46,7 +46,7 @@ describe('Function: compileExpression', () => {
   });
 
   it.each([
-    { expr: 'seq:6', msg: 'unknown format ":6" in {{seq:6}}: use :0N to zero-pad, e.g. {{seq:06}}' },
+    { expr: 'seq:6', msg: 'unknown format ":6" in {{seq:6}}: use :0N to zero-pad (e.g. {{seq:06}}) or :raw to insert a value into a path unencoded' },
     { expr: 'seq:x', msg: 'unknown format ":x" in {{seq:x}}' },
     { expr: 'seq:', msg: 'unknown format ":" in {{seq:}}' },
   ])('throws TemplateError for an unknown format in {{$expr}}', ({ expr, msg }) => {

@@ -220,7 +220,7 @@ describe('webhooks lifecycles (fake clock, a target that accepts everything)', (
 
   it('fails an order whose webhook was refused, so it still ends terminal', async () => {
     // Act: every `updated` order webhook gets a 500 (no retries by default)
-    const { h, sent } = await runFake(configYaml(), { answer: (req) => (req.url.endsWith(ORDERS_PATH) && req.body?.includes('"status":"updated"') ? 500 : 200) });
+    const { h, sent } = await runFake(configYaml(), { answer: (req) => (req.path.endsWith(ORDERS_PATH) && req.body?.includes('"status":"updated"') ? 500 : 200) });
 
     // Assess
     const updatedOrders = [...sequences(sent).values()].filter((s) => s.startsWith('created updated'));
