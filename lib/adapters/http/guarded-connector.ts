@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import dns, { type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { HttpTransportError } from '../../core/errors.ts';
 import { checkAddress, type AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
@@ -24,7 +24,8 @@ export interface ConnectGuard {
  * socket connects anywhere.
  */
 export function guardedConnector(guard: ConnectGuard, port: number): buildConnector.connector {
-  const resolve = guard.lookup ?? (dnsLookup as LookupFunction);
+  // `dns.lookup` is read at each call, so a test can stand in for the resolver of a whole CLI run.
+  const resolve: LookupFunction = guard.lookup ?? ((hostname, options, callback) => dns.lookup(hostname, options, callback as never));
   const checked: LookupFunction = (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, found, family) => {
       if (error) return callback(error, '', 0);

@@ -42,7 +42,7 @@ export function baseUrlProblem(text: string, label: string): string | undefined 
 
 /** A zod schema of a base URL (see `baseUrlProblem`), with `label` naming the key in its messages. */
 export function baseUrlSchema(label: string) {
-  return z.string().superRefine((text, ctx) => {
+  return z.string({ error: `${label} must be an http(s) URL, e.g. http://127.0.0.1:8080` }).superRefine((text, ctx) => {
     const problem = baseUrlProblem(text, label);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
