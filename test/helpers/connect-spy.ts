@@ -25,6 +25,7 @@ const isLoopback = (address: string): boolean => address.startsWith('127.') || a
  */
 export function spyOnConnect(): ConnectSpy {
   const original = net.connect;
+  const connect = (options: Net.NetConnectOpts): Net.Socket => (original as (o: Net.NetConnectOpts) => Net.Socket).call(net, options);
   const spy: ConnectSpy = { calls: 0, attempts: [], restore: () => void (net.connect = original) };
   const wrapper = (options: Net.NetConnectOpts): Net.Socket => {
     spy.calls++;
@@ -33,7 +34,7 @@ export function spyOnConnect(): ConnectSpy {
     if (net.isIP(host) !== 0) {
       if (!isLoopback(host)) throw new Error(`test safety: refused to connect to ${host}`);
       spy.attempts.push(`${host}:${tcp.port}`);
-      return original.call(net, options) as Net.Socket;
+      return connect(options);
     }
     const given = tcp.lookup;
     const lookup: Net.LookupFunction = (hostname, opts, callback) => {
@@ -47,7 +48,7 @@ export function spyOnConnect(): ConnectSpy {
         (callback as (...args: unknown[]) => void)(null, found, family);
       });
     };
-    return original.call(net, { ...tcp, lookup }) as Net.Socket;
+    return connect({ ...tcp, lookup });
   };
   net.connect = wrapper as typeof net.connect;
   return spy;
