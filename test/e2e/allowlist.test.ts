@@ -164,6 +164,16 @@ describe('the allowlist: validate, run and hit share it', () => {
     },
   );
 
+  it('holds --base-url to the same rules as target.baseUrl: no template, then the allowlist', async () => {
+    const file = writeTemp('plan.yaml', planYaml('http://127.0.0.1:9', { r: '{ path: /x }' }));
+    const templated = await runCommand(file, { quiet: true, out: tempDir(), baseUrl: `http://{{payload.h}}@127.0.0.1:${b.port}` }, say);
+    const offList = await runCommand(file, { quiet: true, out: tempDir(), baseUrl: 'https://api.example.com' }, say);
+    expect([templated.exitCode, offList.exitCode]).toEqual([2, 2]);
+    expect(log[0]).toBe('error: --base-url cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead');
+    expect(log[1]).toContain('error: target host "api.example.com" is not on the allowlist.');
+    expect(spy.calls).toBe(0);
+  });
+
   it('refuses an --allow-host that is not a host, with exit 2', async () => {
     const file = writeTemp('plan.yaml', planYaml('http://127.0.0.1:9', { r: '{ path: /x }' }));
     expect(await validateCommand(file, { allowHost: ['https://api.example.com/'] }, say)).toBe(2);
