@@ -9,8 +9,8 @@ import { demoCommand } from '../lib/cli/demo-command.ts';
 import { EXIT } from '../lib/cli/exit-codes.ts';
 import { hitCommand, type HitOptions } from '../lib/cli/hit-command.ts';
 import { runCommand, type RunCommandOptions } from '../lib/cli/run-command.ts';
-import { validateCommand } from '../lib/cli/validate-command.ts';
-import { isLoopback } from '../lib/cli/allowlist.ts';
+import { validateCommand, type ValidateOptions } from '../lib/cli/validate-command.ts';
+import { isLoopbackHost } from '../lib/core/allowlist/allowlist.ts';
 import { parseFaultConfig, type FaultConfigInput } from '../lib/target/faults.ts';
 
 // Whatever escapes a command (a timer, an unawaited promise) ends as one line and exit 70, never a stack.
@@ -54,8 +54,9 @@ withRunOptions(program.command('run').argument('<plan>', 'plan file (YAML or JSO
 program
   .command('validate')
   .argument('<plan>', 'plan file (YAML or JSON)')
-  .description('check a plan: every problem with file:line:col and key; exit 2 if any')
-  .action((plan: string) => exitWith(`validating ${plan}`, () => validateCommand(plan)));
+  .description('check a plan: every problem with file:line:col and key, and its target against the allowlist; exit 2 if any')
+  .option('--allow-host <host>', 'allow a non-loopback target host you own, as run does (repeatable)', collect)
+  .action((plan: string, opts: ValidateOptions) => exitWith(`validating ${plan}`, () => validateCommand(plan, opts)));
 
 program
   .command('target')
@@ -65,7 +66,7 @@ program
   .option('--accept-delay <ms>', 'ms before a created order becomes Accepted', integer, 200)
   .option('--faults <json>', 'initial faults, e.g. \'{"endpoints":{"GET /details":{"errorRate":0.2}}}\'', parseFaults)
   .action(async (opts: { port: number; host: string; acceptDelay: number; faults?: FaultConfigInput }) => {
-    if (!isLoopback(opts.host)) program.error(`error: the demo target binds loopback only, not ${opts.host}`, { exitCode: EXIT.invalidInput });
+    if (!isLoopbackHost(opts.host)) program.error(`error: the demo target binds loopback only, not ${opts.host}`, { exitCode: EXIT.invalidInput });
     // It runs until a signal: an error after the start is an uncaught one (see installCrashHandlers).
     noteActivity('running the demo target');
     // The target (and its optional PostgreSQL driver) loads only for this command.

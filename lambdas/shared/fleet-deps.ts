@@ -5,6 +5,7 @@ import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
 import { SqsUnitQueue } from '../../lib/adapters/aws/sqs-unit-queue.ts';
 import { UndiciHttpClient } from '../../lib/adapters/http/undici-client.ts';
 import { systemClock } from '../../lib/adapters/local/system-clock.ts';
+import { fleetPolicy } from '../../lib/core/allowlist/allowlist.ts';
 import type { HttpClient } from '../../lib/core/ports.ts';
 import { fleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
 import type { FleetServices } from '../../lib/runtime/fleet/services.ts';
@@ -33,7 +34,8 @@ export function deployedFleet(): FleetDeps {
     queue: new SqsUnitQueue({ client: clients.sqs, queueUrl: fleet.queueUrl }),
     objects: new S3ObjectStore({ client: clients.s3, bucket: fleet.bucket }),
     fleet, env: process.env, clock: systemClock,
-    http: () => new UndiciHttpClient(),
+    // Every connection's address is checked against the stack's allowlist (DNS rebinding, private ranges).
+    http: () => new UndiciHttpClient({ allowlist: fleetPolicy(fleet.allowedHosts) }),
   };
   return cached;
 }

@@ -57,12 +57,17 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
   return {
     kind: 'custom',
     name: 'hit',
-    target: { baseUrl: target.origin, headers, timeout: opts.timeout, retry: NO_RETRY, maxConnections: opts.connections, circuitBreaker: false },
+    target: { baseUrl: baseUrlOf(target), headers, timeout: opts.timeout, retry: NO_RETRY, maxConnections: opts.connections, circuitBreaker: false },
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,
     limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0) },
   };
+}
+
+/** The URL's origin, with its userinfo (sent as Basic auth, like curl's `-u`) when it has some. */
+function baseUrlOf(url: URL): string {
+  return url.username !== '' || url.password !== '' ? `${url.protocol}//${url.username}:${url.password}@${url.host}` : url.origin;
 }
 
 /** `hit`'s default cap on requests per second: above what one core can send, still a cap. */

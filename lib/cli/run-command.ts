@@ -6,8 +6,10 @@ import { CsvEventSink, NullEventSink } from '../adapters/local/csv-event-sink.ts
 import type { EventSink } from '../core/ports.ts';
 import { systemClock } from '../adapters/local/system-clock.ts';
 import { UndiciHttpClient } from '../adapters/http/undici-client.ts';
+import { assertTargetAllowed, localPolicy, type AllowlistPolicy } from '../core/allowlist/allowlist.ts';
 import { formatDuration } from '../core/duration.ts';
 import { LoadfleetError } from '../core/errors.ts';
+import { baseUrlProblem, parseBaseUrl } from '../core/plan/base-url.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { loadPlan, type LoadedPlan } from '../core/plan/load.ts';
 import { redact } from '../core/plan/source.ts';
@@ -16,7 +18,6 @@ import { writeJsonReport } from '../report/json.ts';
 import { renderSummary } from '../report/terminal.ts';
 import { runLocal, type LiveProgress } from '../runtime/local-driver.ts';
 import { runThreaded } from '../runtime/threads/run-threaded.ts';
-import { assertTargetAllowed } from './allowlist.ts';
 import { noteSecrets } from './crash-report.ts';
 import { EXIT } from './exit-codes.ts';
 import { showProgress } from './progress.ts';
@@ -38,6 +39,23 @@ export interface RunCommandResult {
   readonly exitCode: number;
   readonly report?: RunReport;
   readonly outDir?: string;
+}
+
+/**
+ * The allowlist policy of a local command (`--allow-host`), after checking `baseUrl` against it: the
+ * one check `validate`, `run`, `hit` and `demo` share. Undefined, with the reason logged, when the
+ * target is refused or an `--allow-host` entry is not a host.
+ */
+export function allowedTarget(baseUrl: string, allowHost: readonly string[] | undefined, log: (line: string) => void): AllowlistPolicy | undefined {
+  try {
+    const policy = localPolicy(allowHost ?? []);
+    assertTargetAllowed(baseUrl, policy);
+    return policy;
+  } catch (error) {
+    if (!(error instanceof LoadfleetError)) throw error;
+    log(`error: ${error.message}`);
+    return undefined;
+  }
 }
 
 /** Reads and validates a plan file, printing every problem; undefined when it is invalid. */
@@ -85,14 +103,18 @@ export interface ExecuteOptions extends RunCommandOptions {
  */
 export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log: (line: string) => void): Promise<RunCommandResult> {
   let plan = loaded.plan;
-  if (opts.baseUrl !== undefined) plan = { ...plan, target: { ...plan.target, baseUrl: opts.baseUrl } };
-  if (opts.seed !== undefined) plan = { ...plan, seed: opts.seed };
-  try {
-    assertTargetAllowed(plan.target.baseUrl, opts.allowHost ?? []);
-  } catch (error) {
-    log(`error: ${(error as Error).message}`);
-    return { exitCode: EXIT.invalidInput };
+  if (opts.baseUrl !== undefined) {
+    // The override meets the plan's own rules on baseUrl (no template, http(s), no query).
+    const problem = baseUrlProblem(opts.baseUrl, '--base-url');
+    if (problem !== undefined) {
+      log(`error: ${problem}`);
+      return { exitCode: EXIT.invalidInput };
+    }
+    plan = { ...plan, target: { ...plan.target, baseUrl: opts.baseUrl } };
   }
+  if (opts.seed !== undefined) plan = { ...plan, seed: opts.seed };
+  const allowlist = allowedTarget(plan.target.baseUrl, opts.allowHost, log);
+  if (!allowlist) return { exitCode: EXIT.invalidInput };
 
   const runId = newRunId();
   const writeFiles = opts.files ?? true;
@@ -115,10 +137,10 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
     }
   }
   // Worker threads open their own pools; the main thread needs one only when it sends itself.
-  const http = threads === 1 ? new UndiciHttpClient({ connections: plan.target.maxConnections }) : undefined;
+  const http = threads === 1 ? new UndiciHttpClient({ connections: plan.target.maxConnections, allowlist }) : undefined;
   const signals = installStopSignals(log);
   const summary = opts.summary ?? !opts.quiet;
-  if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${plan.target.baseUrl}`);
+  if (!opts.quiet) log(`loadfleet: run ${runId}: ${plan.name} (${loaded.kind}), ${describeLoad(plan)} against ${parseBaseUrl(plan.target.baseUrl).display}`);
   let display = { stop: (): void => undefined };
   try {
     const onStart = (progress: Readonly<LiveProgress>): void => {
@@ -127,7 +149,7 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
     const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
     const { report } = http
       ? await runLocal({ ...common, http, events })
-      : await runThreaded({ ...common, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined });
+      : await runThreaded({ ...common, allowlist, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined });
     display.stop();
     if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
     if (summary) process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');

@@ -13,11 +13,17 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** `HttpRequest` is one fully rendered HTTP request. */
+/**
+ * `HttpRequest` is one fully rendered HTTP request. Its origin and its path travel apart: the origin
+ * is fixed when the plan is compiled and the client connects to it alone, never to anything it could
+ * read out of the rendered path.
+ */
 export interface HttpRequest {
   readonly method: string;
-  /** Absolute URL (origin + path + query). */
-  readonly url: string;
+  /** Where the request goes: `scheme://host[:port]`, no path. */
+  readonly origin: string;
+  /** Path and query, starting with `/`: sent on the origin's connection as the request target. */
+  readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | undefined;
   /** Overall deadline for the whole exchange (headers and body), in ms. */

@@ -3,6 +3,7 @@ import { RequestExecutor } from '../core/engine/request-executor.ts';
 import { RunGuard } from '../core/engine/run-guard.ts';
 import type { TracePropagation } from '../core/engine/trace-headers.ts';
 import { evaluateExpectations } from '../core/plan/expectations.ts';
+import { parseBaseUrl } from '../core/plan/base-url.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { planUnitList, shardOf, type UnitList } from '../core/planner.ts';
 import type { Clock, EventSink, HttpClient, RunStore } from '../core/ports.ts';
@@ -85,7 +86,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const propagation = plan.target.propagation ? await tracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
-  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps, baseUrl: plan.target.baseUrl });
+  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps, origin: parseBaseUrl(plan.target.baseUrl).origin });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lib/core/report/model.ts';
 import { startTarget, type RunningTarget } from '../../lib/target/index.ts';
+import { startRecordingTarget } from '../helpers/recording-target.ts';
 import { dayInLifeYaml, spawnCli, tempDir, writeTemp } from './helpers.ts';
 
 let target: RunningTarget | undefined;
@@ -83,5 +84,50 @@ describe('loadfleet run (spawned CLI)', () => {
     const { code, stderr } = await spawnCli(['run', plan]).exited;
     expect(code).toBe(2);
     expect(stderr).toContain('not on the allowlist');
+  });
+
+  it('validate applies the allowlist: exit 2 for a host that is not allowed, ok with --allow-host', async () => {
+    const plan = writeTemp('plan.yaml', dayInLifeYaml('https://api.example.com'));
+    const refused = await spawnCli(['validate', plan]).exited;
+    const allowed = await spawnCli(['validate', plan, '--allow-host', 'api.example.com']).exited;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('error: target host "api.example.com" is not on the allowlist.');
+    expect(refused.stdout).toBe('');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/^ok: .*plan\.yaml: plan "e2e" \(day-in-life\)/);
+  });
+
+  it('sends the base URL\'s userinfo as Basic auth and prints it nowhere: start line, summary, report files', async () => {
+    // Prepare
+    const recorder = await startRecordingTarget('127.0.0.1');
+    const secret = 's3cr%40t-SENTINEL';
+    const basic = Buffer.from('ann:s3cr@t-SENTINEL').toString('base64');
+    const plan = writeTemp('plan.yaml', `kind: custom
+name: userinfo
+target: { baseUrl: "http://ann:${secret}@127.0.0.1:${recorder.port}/api" }
+payloads: { count: 2 }
+requests: { r: { path: /x } }
+lifecycle: [ { request: r } ]
+load: { model: batches, batchSize: 1, parallel: 1 }
+`);
+    const out = tempDir();
+    try {
+      // Act
+      const { code, stdout, stderr } = await spawnCli(['run', plan, '--out', out]).exited;
+
+      // Assess
+      expect(code).toBe(0);
+      expect(recorder.received.map((r) => [r.line, r.headers.authorization])).toEqual([['GET /api/x', `Basic ${basic}`], ['GET /api/x', `Basic ${basic}`]]);
+      expect(stderr).toContain(`against http://127.0.0.1:${recorder.port}/api\n`);
+      const files = readdirSync(out).map((name) => readFileSync(join(out, name), 'utf8'));
+      expect(files).toHaveLength(2);
+      for (const text of [stdout, stderr, ...files]) {
+        expect(text).not.toContain('SENTINEL');
+        expect(text).not.toContain('s3cr');
+        expect(text).not.toContain(basic);
+      }
+    } finally {
+      await recorder.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hitCommand, hitPlan, hitSummary } from '../../lib/cli/hit-command.ts';
 import { startTarget, type RunningTarget } from '../../lib/target/index.ts';
+import { startRecordingTarget } from '../helpers/recording-target.ts';
 
 let target: RunningTarget | undefined;
 afterEach(async () => {
@@ -37,6 +38,22 @@ describe('loadfleet hit', () => {
     expect(summary.non2xx).toBe(target.stats().faultsInjected['GET /']);
     expect(summary.errors).toBe(0);
     expect(summary.p99Ms).toBeGreaterThan(0);
+  });
+
+  it('sends the URL\'s userinfo as Basic auth, as curl does', async () => {
+    // Prepare
+    const recorder = await startRecordingTarget('127.0.0.1');
+    try {
+      // Act
+      const { exitCode } = await hitCommand(`http://ann:p%40ss@127.0.0.1:${recorder.port}/x?y=1`, { connections: 1, duration: '200ms', method: 'GET', timeout: '5s', quiet: true });
+
+      // Assess
+      expect(exitCode).toBe(0);
+      expect(recorder.received.length).toBeGreaterThan(0);
+      expect(new Set(recorder.received.map((r) => `${r.line} ${r.headers.authorization}`))).toEqual(new Set([`GET /x?y=1 Basic ${Buffer.from('ann:p@ss').toString('base64')}`]));
+    } finally {
+      await recorder.close();
+    }
   });
 
   it('rejects a bad duration or header with exit 2', async () => {

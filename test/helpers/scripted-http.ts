@@ -66,10 +66,11 @@ export class ScriptedHttp implements HttpClient {
   }
 
   async send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
-    const parsed = new URL(req.url);
+    // Parsed against a dummy base: `req.path` is never read for a host (`//x` stays a path).
+    const parsed = new URL(`http://scripted${req.path}`);
     const path = parsed.pathname + parsed.search;
     this.calls.push({
-      at: this.clock.now(), method: req.method, path, url: req.url, headers: { ...req.headers }, body: req.body,
+      at: this.clock.now(), method: req.method, path, url: req.origin + req.path, headers: { ...req.headers }, body: req.body,
       timeoutMs: req.timeoutMs, readBody: req.readBody,
     });
     const route = this.routes.get(`${req.method} ${parsed.pathname}`);

@@ -205,7 +205,7 @@ describe('plan handler: a plan the fleet will not run writes nothing (mocked Dyn
   it('rejects the metadata address even though it is an IP literal', async () => {
     const { aws, plan } = planDeps();
     const error = await rejection(plan({ plan: pingPlan(3, 'http://169.254.169.254'), runId: 'pl-imds' }));
-    expect(error.message).toBe('target 169.254.169.254 is a link-local or metadata address: the fleet never sends to it');
+    expect(error.message).toBe('target host "169.254.169.254" is a cloud metadata address (where instance credentials live): loadfleet never sends to it, even when listed in loadfleet.allowedHosts');
     expectNothingWritten(aws);
   });
 

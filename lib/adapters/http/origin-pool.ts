@@ -71,13 +71,18 @@ export class OriginPool {
   private closing: Promise<void> | undefined;
   private onQueueEmpty: (() => void) | undefined;
 
+  /**
+   * `connect` is the pool's one connector, as undici's Pool has (one TLS session cache for all its
+   * sockets); the client passes one that checks every address against the allowlist
+   * (`guardedConnector`). Default: undici's own, which checks nothing.
+   */
   constructor(
     private readonly origin: string,
     private readonly connections: number,
     private readonly clientOptions: Client.Options = {},
+    connect: buildConnector.connector = buildConnector({}),
   ) {
-    // One connector for the pool, as undici's Pool does (one TLS session cache for all its sockets).
-    this.connect = buildConnector({});
+    this.connect = connect;
   }
 
   /** Sends one request on a socket of this origin (see the class doc for which). */

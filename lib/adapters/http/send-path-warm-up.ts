@@ -49,8 +49,8 @@ export async function warmSendPath(makeClient: (connections: number) => SinkClie
     await client.warm(origin, limits.connections, signal);
     // Shaped as the engine sends them (same properties in the same order, a caller's signal): code
     // optimized for other shapes would be thrown away (deoptimized) on the release's first requests.
-    const get: HttpRequest = { method: 'GET', url: `${origin}/warm-up?n=1`, headers: {}, body: undefined, timeoutMs: 2000, readBody: false };
-    const post: HttpRequest = { method: 'POST', url: `${origin}/warm-up`, headers: { 'content-type': 'application/json' }, body: '{"warm":"up"}', timeoutMs: 2000, readBody: true };
+    const get: HttpRequest = { method: 'GET', origin, path: '/warm-up?n=1', headers: {}, body: undefined, timeoutMs: 2000, readBody: false };
+    const post: HttpRequest = { method: 'POST', origin, path: '/warm-up', headers: { 'content-type': 'application/json' }, body: '{"warm":"up"}', timeoutMs: 2000, readBody: true };
     const sink = client;
     const callerSignal = signal ?? new AbortController().signal;
     while (sent < limits.requests && !signal?.aborted && performance.now() < until) {

@@ -1,8 +1,11 @@
 import { errors, type Dispatcher } from './undici-parts.ts';
+import type { LookupFunction } from 'node:net';
+import { localPolicy, type AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
 import { HttpTransportError } from '../../core/errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse, StagedRequest } from '../../core/ports.ts';
 import { Deadlines } from './deadlines.ts';
 import { Exchange } from './exchange.ts';
+import { guardedConnector } from './guarded-connector.ts';
 import { OriginPool, type HeldSocket } from './origin-pool.ts';
 import { warmSendPath } from './send-path-warm-up.ts';
 import { toTransportError } from './undici-errors.ts';
@@ -39,6 +42,14 @@ export interface UndiciHttpClientOptions {
   readonly dispatcher?: Dispatcher | undefined;
   /** `user-agent` sent when the request has none. Default `loadfleet/<version>`. */
   readonly userAgent?: string | undefined;
+  /**
+   * The allowlist every connection's address is checked against (`guardedConnector`): private,
+   * link-local, metadata and unspecified addresses are refused unless the address itself is allowed.
+   * Default: a local run's with nothing added (loopback and public addresses). Not used with `dispatcher`.
+   */
+  readonly allowlist?: AllowlistPolicy | undefined;
+  /** Resolves target names (default node:dns `lookup`); tests pass their own. */
+  readonly lookup?: LookupFunction | undefined;
 }
 
 /**
@@ -47,13 +58,19 @@ export interface UndiciHttpClientOptions {
  * each). It resolves for any HTTP status and rejects only with `HttpTransportError`. `warm` opens a
  * burst's sockets before its release.
  *
+ * The client connects to `req.origin` only: the rendered `req.path` is the request target on that
+ * origin's connection and is never parsed for a host. Every connection's address is checked against
+ * the allowlist first (see `UndiciHttpClientOptions.allowlist`). Redirects are not followed: a 3xx is
+ * an answer like any other (undici's `Client.dispatch` follows none, and no redirect interceptor is
+ * composed), so no redirect can lead a request to another host.
+ *
  * Every request gets one overall deadline, `req.timeoutMs`, covering connect, headers and the whole
  * body. undici's `headersTimeout`/`bodyTimeout` are idle timers that restart on every chunk, so a
  * target that drips a byte at a time would hold a request (and a socket) open indefinitely without it.
  *
  * @example
  * const client = new UndiciHttpClient({ connections: 50 });
- * const res = await client.send({ method: 'GET', url: 'http://127.0.0.1:8080/health', headers: {}, timeoutMs: 2000, readBody: true });
+ * const res = await client.send({ method: 'GET', origin: 'http://127.0.0.1:8080', path: '/health', headers: {}, timeoutMs: 2000, readBody: true });
  * await client.close();
  */
 export class UndiciHttpClient implements HttpClient {
@@ -64,6 +81,8 @@ export class UndiciHttpClient implements HttpClient {
   private readonly connections: number;
   private readonly maxResponseBytes: number;
   private readonly userAgent: string;
+  private readonly allowlist: AllowlistPolicy;
+  private readonly lookup: LookupFunction | undefined;
   private closing: Promise<void> | undefined;
   private readonly deadlines = new Deadlines(() => performance.now());
   private readonly watched = new WeakSet<AbortSignal>();
@@ -72,6 +91,8 @@ export class UndiciHttpClient implements HttpClient {
     this.maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.userAgent = opts.userAgent ?? `loadfleet/${LOADFLEET_VERSION}`;
     this.dispatcher = opts.dispatcher;
+    this.allowlist = opts.allowlist ?? localPolicy([]);
+    this.lookup = opts.lookup;
     // undici keeps sockets alive between requests by default; only the pool size is ours to set.
     this.connections = opts.connections ?? DEFAULT_CONNECTIONS;
   }
@@ -79,15 +100,14 @@ export class UndiciHttpClient implements HttpClient {
   /** Sends one request; see the class doc for the deadline and error contract. */
   send(req: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
     if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
-    const { origin, path } = splitUrl(req.url);
     return new Promise<HttpResponse>((resolve, reject) => {
       const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
       if (signal) this.watch(signal);
       exchange.arm(req.timeoutMs);
-      const opts = this.dispatchOptions(req, origin, path);
+      const opts = this.dispatchOptions(req);
       try {
         if (this.dispatcher) this.dispatcher.dispatch(opts, exchange);
-        else this.pool(origin).dispatch(opts, exchange);
+        else this.pool(req.origin).dispatch(opts, exchange);
       } catch (err) {
         exchange.fail(toTransportError(err));
       }
@@ -103,14 +123,13 @@ export class UndiciHttpClient implements HttpClient {
    */
   stage(req: HttpRequest, signal?: AbortSignal): StagedRequest | undefined {
     if (this.dispatcher || this.closing || signal?.aborted) return undefined;
-    const { origin, path } = splitUrl(req.url);
-    const pool = this.pools.get(origin);
+    const pool = this.pools.get(req.origin);
     if (!pool) return undefined;
     let resolve!: (res: HttpResponse) => void;
     let reject!: (err: HttpTransportError) => void;
     const response = new Promise<HttpResponse>((res, rej) => ((resolve = res), (reject = rej)));
     const exchange = new Exchange(req, this.maxResponseBytes, resolve, reject, this.deadlines, signal);
-    const opts = this.dispatchOptions(req, origin, path);
+    const opts = this.dispatchOptions(req);
     let held: HeldSocket | undefined;
     try {
       held = pool.hold(opts, exchange);
@@ -151,10 +170,12 @@ export class UndiciHttpClient implements HttpClient {
     if (this.dispatcher || this.closing || signal?.aborted) return 0;
     let ready: number;
     try {
-      ready = await this.pool(splitUrl(origin).origin).warm(connections, signal);
+      // Keyed as the engine's requests are: `URL.origin` (the plan's origin is serialised so too).
+      ready = await this.pool(new URL(origin).origin).warm(connections, signal);
     } catch {
       return 0;
     }
+    // The sink is an in-process loopback server: its clients keep the default (local) allowlist.
     if (!signal?.aborted) sendPathWarmUp ??= warmSendPath((n) => new UndiciHttpClient({ connections: n, maxResponseBytes: this.maxResponseBytes, userAgent: this.userAgent }), signal);
     return ready;
   }
@@ -169,7 +190,7 @@ export class UndiciHttpClient implements HttpClient {
     let pool = this.pools.get(origin);
     if (!pool) {
       if (this.closing) throw new errors.ClientClosedError();
-      pool = new OriginPool(origin, this.connections, CLIENT_OPTIONS);
+      pool = new OriginPool(origin, this.connections, CLIENT_OPTIONS, guardedConnector({ policy: this.allowlist, lookup: this.lookup }, portOf(origin)));
       this.pools.set(origin, pool);
     }
     return pool;
@@ -194,9 +215,9 @@ export class UndiciHttpClient implements HttpClient {
     );
   }
 
-  /** undici's options for `req` (split into `origin` and `path`), with our user agent when it has none. */
-  private dispatchOptions(req: HttpRequest, origin: string, path: string): Dispatcher.DispatchOptions {
-    return { origin, path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
+  /** undici's options for `req`, with our user agent when it has none. */
+  private dispatchOptions(req: HttpRequest): Dispatcher.DispatchOptions {
+    return { origin: req.origin, path: req.path, method: req.method as Dispatcher.HttpMethod, headers: this.withUserAgent(req.headers), body: req.body ?? null };
   }
 
   private withUserAgent(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
@@ -211,8 +232,8 @@ function abortedError(reason: unknown): HttpTransportError {
   return new HttpTransportError('aborted', 'aborted: the caller cancelled the request', { cause: reason });
 }
 
-/** Splits an absolute URL into origin and path without building a URL object. */
-export function splitUrl(url: string): { origin: string; path: string } {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  return slash < 0 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
+/** The port of an `http(s)://host[:port]` origin, the scheme's default when it names none. */
+function portOf(origin: string): number {
+  const url = new URL(origin);
+  return url.port !== '' ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
 }

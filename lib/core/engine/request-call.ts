@@ -40,7 +40,7 @@ export class RequestCall {
     private readonly draws: RngSource,
     opts: ExecuteOptions,
     protected readonly sink: OutcomeSink,
-    private readonly url: string,
+    private readonly path: string,
     private readonly body: string | undefined,
     private readonly headers: Readonly<Record<string, string>>,
   ) {
@@ -152,7 +152,7 @@ export class RequestCall {
   /** The request as the HTTP client takes it (one shape for every call, so V8 keeps one). */
   protected request(headers: Readonly<Record<string, string>>): HttpRequest {
     const { req } = this;
-    return { method: req.method, url: this.url, headers, body: this.body, timeoutMs: req.timeoutMs, readBody: req.needsBody };
+    return { method: req.method, origin: req.origin, path: this.path, headers, body: this.body, timeoutMs: req.timeoutMs, readBody: req.needsBody };
   }
 
   protected sendFailed(error: unknown): void {

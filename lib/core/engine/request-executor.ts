@@ -98,8 +98,8 @@ export interface RequestExecutorDeps {
   readonly maxRps?: number | undefined;
   /** Stamps traceparent/baggage headers when the plan asks for it. */
   readonly propagation?: TracePropagation | undefined;
-  /** The plan's target.baseUrl: `warmTarget` opens connections to its origin. */
-  readonly baseUrl?: string | undefined;
+  /** The origin of the plan's target.baseUrl: `warmTarget` opens connections to it. */
+  readonly origin?: string | undefined;
 }
 
 /**
@@ -133,25 +133,25 @@ export class RequestExecutor {
   /**
    * `execute` without a promise: the outcome goes to `sink` (see `OutcomeSink`), possibly before this
    * returns. The request is rendered here, once per logical request: a retry resends the same request
-   * (same URL, body, event ids). `opts` is read here and not kept, so a caller may reuse the object.
+   * (same path, body, event ids). `opts` is read here and not kept, so a caller may reuse the object.
    */
   start(req: CompiledRequest, ctx: TemplateContext, who: Requester, draws: RngSource, opts: ExecuteOptions, sink: OutcomeSink): void {
-    const url = req.url(ctx);
+    const path = req.path(ctx);
     const body = req.body?.(ctx);
     const headers = req.staticHeaders ?? renderHeaders(req, ctx);
     // Static headers were checked with the plan; a rendered value may hold what a capture or a payload
     // brought (CR LF from a response): refused here, before any socket, as the plan's fault.
     const refusal = req.staticHeaders ? undefined : headerRefusal(req, headers);
     if (refusal !== undefined) {
-      new RequestCall(this, req, who, draws, opts, sink, url, body, headers).refuse(refusal);
+      new RequestCall(this, req, who, draws, opts, sink, path, body, headers).refuse(refusal);
       return;
     }
     if (!opts.gate) {
-      new RequestCall(this, req, who, draws, opts, sink, url, body, headers).next();
+      new RequestCall(this, req, who, draws, opts, sink, path, body, headers).next();
       return;
     }
-    const call = new GatedRequestCall(this, req, who, draws, opts, sink, url, body, headers);
-    this.hold(opts.gate, url, call);
+    const call = new GatedRequestCall(this, req, who, draws, opts, sink, path, body, headers);
+    this.hold(opts.gate, req.origin, call);
     call.gated(opts.gate, opts.onRelease);
   }
 
@@ -191,16 +191,16 @@ export class RequestExecutor {
    * Has the HTTP client open up to `connections` connections to the plan's target (its baseUrl's
    * origin) ahead of an open model's first start, sending nothing on them, so the first starts do not
    * wait on connects (and meet the in-flight cap). Resolves with the idle open connections (0 without
-   * a baseUrl or a client that warms); never rejects. The caller aborts `signal` at the first start.
+   * an origin or a client that warms); never rejects. The caller aborts `signal` at the first start.
    */
   async warmTarget(connections: number, signal?: AbortSignal): Promise<number> {
-    const { http, baseUrl } = this.deps;
-    if (!baseUrl || !http.warm) return 0;
-    return http.warm(originOf(baseUrl), connections, signal).catch(() => 0);
+    const { http, origin } = this.deps;
+    if (!origin || !http.warm) return 0;
+    return http.warm(origin, connections, signal).catch(() => 0);
   }
 
   /** Keeps a request held at `gate` (for `stageGate`), counted under its origin (for `warmGate`), until the gate opens. */
-  private hold(gate: Promise<boolean>, url: string, call: GatedRequestCall): void {
+  private hold(gate: Promise<boolean>, origin: string, call: GatedRequestCall): void {
     let held = this.held.get(gate);
     if (!held) {
       this.held.set(gate, (held = { origins: new Map(), unstaged: [] }));
@@ -216,7 +216,6 @@ export class RequestExecutor {
       gate.then(forget, forget);
     }
     held.unstaged.push(call);
-    const origin = originOf(url);
     held.origins.set(origin, (held.origins.get(origin) ?? 0) + 1);
     this.heldTotal.set(origin, (this.heldTotal.get(origin) ?? 0) + 1);
   }
@@ -243,7 +242,6 @@ export class RequestExecutor {
   }
 }
 
-
 function renderHeaders(req: CompiledRequest, ctx: TemplateContext): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, render] of req.headers) headers[name] = render(ctx);
@@ -259,8 +257,3 @@ function headerRefusal(req: CompiledRequest, headers: Readonly<Record<string, st
   return undefined;
 }
 
-/** `scheme://host:port` of an absolute URL (everything before its path). */
-function originOf(url: string): string {
-  const slash = url.indexOf('/', url.indexOf('//') + 2);
-  return slash < 0 ? url : url.slice(0, slash);
-}

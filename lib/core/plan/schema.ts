@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
+import { baseUrlSchema } from './base-url.ts';
 import { PathSchema } from './condition.ts';
 import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
@@ -26,7 +27,8 @@ export const CircuitBreakerSchema = z.strictObject({
 
 /** `TargetSchema`: where requests go and how they are sent. */
 export const TargetSchema = z.strictObject({
-  baseUrl: z.url({ protocol: /^https?$/, error: 'baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
+  /** http(s) URL without `{{ }}`, query or fragment; userinfo is sent as Basic auth (see `base-url.ts`). */
+  baseUrl: baseUrlSchema('baseUrl'),
   /** Sent with every request; names are HTTP tokens, values hold no CR, LF or NUL (see headers.ts). */
   headers: HeadersSchema.default({}),
   timeout: DurationSchema.default(30_000),

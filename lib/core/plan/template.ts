@@ -36,16 +36,29 @@ export class TemplateError extends LoadfleetError {
  * Compiles one `{{ expression }}`. Expressions: `payload`, `payload.a.b`, `vars.x` (or a bare
  * captured name `x`), `index` (0-based), `seq` (1-based), `run.id`, `now` (ISO time), `now.ms`, and
  * `uuid` (a fresh id per use, drawn from the lifecycle's seeded generator).
- * A `:0N` suffix zero-pads a number, e.g. `{{seq:06}}` -> `000042`.
+ * A `:0N` suffix zero-pads a number, e.g. `{{seq:06}}` -> `000042`. A `:raw` suffix marks a value to
+ * insert into a request path as it is, not percent-encoded (see `compileUrlPath`); elsewhere it
+ * changes nothing.
  */
 export function compileExpression(source: string): Resolver {
+  return parseExpression(source).resolve;
+}
+
+/** A compiled expression, and whether it asked (`:raw`) to go into a path without encoding. */
+interface Expression {
+  readonly resolve: Resolver;
+  readonly raw: boolean;
+}
+
+function parseExpression(source: string): Expression {
   const [expr, format] = source.split(':', 2) as [string, string | undefined];
   const base = compileBase(expr.trim());
-  if (format === undefined) return base;
+  if (format === undefined) return { resolve: base, raw: false };
+  if (format.trim() === 'raw') return { resolve: base, raw: true };
   const pad = /^0(\d+)$/.exec(format.trim());
-  if (!pad) throw new TemplateError(`unknown format ":${format}" in {{${source}}}: use :0N to zero-pad, e.g. {{seq:06}}`);
+  if (!pad) throw new TemplateError(`unknown format ":${format}" in {{${source}}}: use :0N to zero-pad (e.g. {{seq:06}}) or :raw to insert a value into a path unencoded`);
   const width = Number(pad[1]);
-  return (ctx) => String(base(ctx)).padStart(width, '0');
+  return { resolve: (ctx) => String(base(ctx)).padStart(width, '0'), raw: false };
 }
 
 function compileBase(expr: string): Resolver {
@@ -118,6 +131,11 @@ export function compileString(text: string): StringTemplate {
     last = match.index + match[0].length;
   }
   if (last < text.length) parts.push(text.slice(last));
+  return joinParts(parts);
+}
+
+/** A renderer of literal parts and resolved values, joined (a constant when nothing is resolved). */
+function joinParts(parts: ReadonlyArray<string | Resolver>): StringTemplate {
   if (parts.length === 0) return () => '';
   if (parts.length === 1 && typeof parts[0] === 'string') {
     const constant = parts[0];
@@ -128,6 +146,41 @@ export function compileString(text: string): StringTemplate {
     for (const part of parts) out += typeof part === 'string' ? part : stringify(part(ctx));
     return out;
   };
+}
+
+/**
+ * Compiles a request path (with its query) into a function that renders it. The literal text is kept
+ * as written; each `{{ }}` value is percent-encoded as a URI component (every byte but letters,
+ * digits and `-._~`), so a value such as `../../admin?role=admin&x=` stays one segment or one
+ * parameter value and cannot change the path or add a parameter. `{{x:raw}}` inserts the value
+ * unencoded. Either way the path only ever goes to the plan's origin: the origin is not part of it.
+ *
+ * @example
+ * compileUrlPath('/orders/{{id}}?q={{q}}')({ ...ctx, vars: { id: 'a/b', q: 'x&y' } }) // '/orders/a%2Fb?q=x%26y'
+ */
+export function compileUrlPath(text: string): StringTemplate {
+  const parts: Array<string | Resolver> = [];
+  let last = 0;
+  for (const match of text.matchAll(EXPR_RE)) {
+    if (match.index > last) parts.push(text.slice(last, match.index));
+    const { resolve, raw } = parseExpression(match[1] as string);
+    parts.push(raw ? resolve : (ctx) => encodePathValue(stringify(resolve(ctx))));
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return joinParts(parts);
+}
+
+const UNRESERVED_RE = /^[A-Za-z0-9\-._~]*$/;
+
+/**
+ * Percent-encodes `value` as a URI component: UTF-8 bytes, every one but the unreserved characters of
+ * RFC 3986 (`encodeURIComponent`, plus `!'()*`, which it leaves). A lone surrogate becomes U+FFFD
+ * instead of throwing.
+ */
+export function encodePathValue(value: string): string {
+  if (UNRESERVED_RE.test(value)) return value;
+  return encodeURIComponent(value.toWellFormed()).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

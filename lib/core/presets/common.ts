@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { HeadersSchema } from '../plan/headers.ts';
+import { baseUrlSchema } from '../plan/base-url.ts';
 
-/** The target URL every preset takes: http(s) only, with an example in the error. */
-export const PresetBaseUrl = z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' });
+/** The target URL every preset takes: http(s) only, no template (see `baseUrlProblem`), with an example in the error. */
+export const PresetBaseUrl = baseUrlSchema('target.baseUrl');
 
 /** The target keys presets share, with each preset's own timeout default. */
 export function presetTargetShape(timeoutMs: number) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
+import { baseUrlSchema } from '../plan/base-url.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
 import { HeadersSchema } from '../plan/headers.ts';
 import type { PlanInput } from '../plan/schema.ts';
@@ -53,7 +54,7 @@ export const DayInLifeSchema = z
       pollMaxAttempts: z.int().min(1).max(MAX_POLL_ATTEMPTS).default(10),
     }),
     api: z.strictObject({
-      baseUrl: z.url({ protocol: /^https?$/, error: 'api.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' }),
+      baseUrl: baseUrlSchema('api.baseUrl'),
       timeout: DurationSchema.default(30_000),
       retryMax: z.int().min(0).max(20).default(3),
       retryBackoff: DurationSchema.default(2000),

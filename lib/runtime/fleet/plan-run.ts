@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import * as z from 'zod';
+import { checkTarget, fleetPolicy } from '../../core/allowlist/allowlist.ts';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
 import type { Program } from '../../core/engine/program.ts';
 import type { ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
@@ -87,19 +87,19 @@ async function planSource(input: z.output<typeof RunInputSchema>, objects: Objec
 }
 
 /**
- * The deployment's guardrails, checked before anything is written: the target's host must be on the
- * stack's allowlist (exact host or host:port; link-local and metadata addresses never), and the load
- * must fit the deployment's caps on rate and duration.
+ * The deployment's guardrails, checked before anything is written: the target must pass the stack's
+ * allowlist (`checkTarget` with `fleetPolicy`: exact host or host:port from `allowedHosts`; metadata
+ * addresses never), and the load must fit the deployment's caps on rate and duration.
  */
 export function assertFleetMayRun(plan: Plan, fleet: FleetEnv): void {
-  const url = new URL(plan.target.baseUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const allowed = fleet.allowedHosts.map((h) => h.toLowerCase());
-  if (isLinkLocal(host)) throw new InvalidPlanError(`target ${host} is a link-local or metadata address: the fleet never sends to it`);
-  if (!allowed.includes(host) && !allowed.includes(url.host.toLowerCase())) {
-    const list = allowed.length > 0 ? allowed.join(', ') : 'nothing yet';
-    throw new InvalidPlanError(`target host "${url.host}" is not on the stack's allowlist (${list}). Add it to the "loadfleet.allowedHosts" context in cdk.json and redeploy, for a system you own and may load-test.`);
+  let verdict;
+  try {
+    verdict = checkTarget(plan.target.baseUrl, fleetPolicy(fleet.allowedHosts));
+  } catch (error) {
+    // An allowedHosts entry that is not a host (the stack's config validation should have caught it).
+    throw new InvalidPlanError((error as Error).message);
   }
+  if (!verdict.allowed) throw new InvalidPlanError(verdict.reason);
   const load = plan.load;
   if (load.model === 'rate' && load.rate > fleet.limits.maxRps) {
     throw new InvalidPlanError(`load.rate ${load.rate}/s is above the stack's cap of ${fleet.limits.maxRps}/s (loadfleet.limits.maxRps)`);
@@ -125,12 +125,6 @@ export function spreadBurst(plan: Plan, fleet: FleetEnv): Plan {
 
 /** Time a worker keeps free at the end of its invocation (see worker.ts). */
 export const WORKER_MARGIN_MS = 60_000;
-
-function isLinkLocal(host: string): boolean {
-  if (isIP(host) === 4) return host.startsWith('169.254.');
-  if (isIP(host) === 6) return host.startsWith('fe80:') || host === 'fd00:ec2::254';
-  return false;
-}
 
 /** Runs the plan's setup steps once, from the plan step; their captures are stored for every worker. */
 async function runSetup(runId: string, plan: RunPlan, setup: Program, deps: PlanRunDeps): Promise<Record<string, unknown>> {

@@ -5,6 +5,7 @@ import { RunGuard } from '../../core/engine/run-guard.ts';
 import type { LifecycleJournal } from '../../core/engine/journal.ts';
 import type { RunRecord } from '../../core/fleet/ports.ts';
 import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
+import { parseBaseUrl } from '../../core/plan/base-url.ts';
 import type { Clock, EventSink, HttpClient } from '../../core/ports.ts';
 import { MemoryRunStore } from '../../adapters/local/memory-run-store.ts';
 import type { UnitRuntime } from '../run-unit.ts';
@@ -74,7 +75,7 @@ export function fleetRuntime(deps: FleetRuntimeDeps): UnitRuntime {
   if (deps.stop.aborted) onStop();
   else deps.stop.addEventListener('abort', onStop, { once: true });
   const executor = new RequestExecutor({
-    http: deps.http, clock: deps.clock, events: deps.events, guard, breaker: plan.target.circuitBreaker, maxRps: deps.maxRps ?? plan.limits.maxRps, baseUrl: plan.target.baseUrl,
+    http: deps.http, clock: deps.clock, events: deps.events, guard, breaker: plan.target.circuitBreaker, maxRps: deps.maxRps ?? plan.limits.maxRps, origin: parseBaseUrl(plan.target.baseUrl).origin,
   });
   return {
     compiled: deps.plan.compiled, runId: deps.runId, clock: deps.clock, executor, events: deps.events, store: new ClaimAllStore(),

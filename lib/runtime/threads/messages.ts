@@ -1,3 +1,4 @@
+import type { AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
 import type { Plan } from '../../core/plan/schema.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 
@@ -6,6 +7,8 @@ export interface ThreadInit {
   readonly plan: Plan;
   readonly kind: string;
   readonly runId: string;
+  /** The run's allowlist (plain data): the thread's HTTP client checks every address against it. */
+  readonly allowlist: AllowlistPolicy;
   /** This thread runs units i with i mod count === index. */
   readonly shard: { readonly index: number; readonly count: number };
   /** Where the thread writes its part of the event log; undefined = no event log. */

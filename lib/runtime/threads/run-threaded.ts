@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
 import { LoadfleetError } from '../../core/errors.ts';
 import { planUnits } from '../../core/planner.ts';
+import type { AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
 import type { Clock } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
@@ -20,6 +21,8 @@ export interface ThreadedRunOptions {
   readonly runId: string;
   readonly clock: Clock;
   readonly workers: number;
+  /** The allowlist each thread's HTTP client checks every connection's address against. */
+  readonly allowlist: AllowlistPolicy;
   /** The event log to write (the threads' parts are joined into it); undefined = none. */
   readonly eventsPath: string | undefined;
   readonly stop: AbortSignal;
@@ -47,7 +50,7 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   const count = Math.max(1, Math.min(opts.workers, units.length));
   const parts = Array.from({ length: count }, (_, i) => (opts.eventsPath ? `${opts.eventsPath}.part${i}` : undefined));
   const threads = parts.map((eventsPart, index) => {
-    const init: ThreadInit = { plan, kind: opts.kind, runId: opts.runId, shard: { index, count }, eventsPart };
+    const init: ThreadInit = { plan, kind: opts.kind, runId: opts.runId, allowlist: opts.allowlist, shard: { index, count }, eventsPart };
     return new Worker(new URL('./thread-entry.ts', import.meta.url), {
       workerData: init,
       execArgv: threadExecArgv(),

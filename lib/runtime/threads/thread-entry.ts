@@ -32,7 +32,7 @@ const started = new Promise<void>((resolve) => {
 async function main(): Promise<void> {
   const plan = shardPlan(init.plan, init.shard.count);
   const events: EventSink = init.eventsPart ? await CsvEventSink.open(init.eventsPart) : new NullEventSink();
-  const http = new UndiciHttpClient({ connections: plan.target.maxConnections });
+  const http = new UndiciHttpClient({ connections: plan.target.maxConnections, allowlist: init.allowlist });
   post({ type: 'ready' });
   await started;
   let live: Readonly<LiveProgress> | undefined;

@@ -5,8 +5,8 @@ import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 import { startCountingTarget, stopCountingTarget, type CountingTarget } from '../../helpers/counting-target.ts';
 
-const get = (origin: string, path: string): HttpRequest => ({ method: 'GET', url: `${origin}${path}`, headers: {}, timeoutMs: 5000, readBody: true });
-const post = (origin: string, path: string): HttpRequest => ({ method: 'POST', url: `${origin}${path}`, headers: { 'content-type': 'application/json' }, body: '{"claim":1}', timeoutMs: 5000, readBody: true });
+const get = (origin: string, path: string): HttpRequest => ({ method: 'GET', origin, path, headers: {}, timeoutMs: 5000, readBody: true });
+const post = (origin: string, path: string): HttpRequest => ({ method: 'POST', origin, path, headers: { 'content-type': 'application/json' }, body: '{"claim":1}', timeoutMs: 5000, readBody: true });
 
 let target: CountingTarget;
 let client: UndiciHttpClient;

@@ -11,7 +11,7 @@ import { UndiciHttpClient } from '../../../lib/adapters/http/undici-client.ts';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 
-const get = (origin: string): HttpRequest => ({ method: 'GET', url: `${origin}/claim`, headers: {}, timeoutMs: 5000, readBody: true });
+const get = (origin: string): HttpRequest => ({ method: 'GET', origin, path: '/claim', headers: {}, timeoutMs: 5000, readBody: true });
 
 /** Waits (up to 2 s) until `done()`: the target accepts a connection after the client sees it open. */
 async function until(done: () => boolean): Promise<void> {

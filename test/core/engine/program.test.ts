@@ -150,12 +150,60 @@ describe('Function: compileRequests', () => {
 
     // Assess
     const ctx = { payload: {}, vars: {}, index: 0, runId: '', now: 0 };
-    expect(r.url(ctx)).toBe('http://127.0.0.1:8080/api/x?y=1');
+    expect(r.origin).toBe('http://127.0.0.1:8080');
+    expect(r.path(ctx)).toBe('/api/x?y=1');
     expect(r.headers.map(([k, v]) => [k, v(ctx)])).toEqual([['x-a', '2'], ['content-type', 'text/plain']]);
     expect(r.body?.(ctx)).toBe('{"k":1}');
     expect([...(r.expect ?? [])]).toEqual([201]);
     expect(r).toMatchObject({ method: 'GET', state: 'made', timeoutMs: 5000, rateLimit: 3, needsBody: false });
     expect(r.retry).toEqual(plan.target.retry);
+  });
+});
+
+describe('Function: compileRequests, where a request goes', () => {
+  const ctx = (vars: Record<string, unknown>) => ({ payload: { h: vars.h }, vars, index: 0, runId: '', now: 0 });
+  const compileOne = (path: string, target: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    compileRequests(customPlan({ target: { baseUrl: 'http://127.0.0.1:8080', ...target }, requests: { r: { path, headers } }, lifecycle: [{ request: 'r' }] })).get('r')!;
+
+  it.each([
+    ['@127.0.0.2:18082/', '/@127.0.0.2:18082/'],
+    ['//127.0.0.2:18082/x', '/127.0.0.2:18082/x'],
+    ['\\\\127.0.0.2/x', '/127.0.0.2/x'],
+    ['/\\127.0.0.2/x', '/127.0.0.2/x'],
+    ['http://127.0.0.2:18082/x', '/http://127.0.0.2:18082/x'],
+    ['#frag', '/#frag'],
+    ['127.0.0.2:18082/x?', '/127.0.0.2:18082/x?'],
+  ])('keeps a raw value %j on the fixed origin: the path renders %j', (value, path) => {
+    // Prepare: the value comes first in the path, where it could pass for an authority
+    const r = compileOne('/{{h:raw}}');
+
+    // Act + Assess
+    expect(r.origin).toBe('http://127.0.0.1:8080');
+    expect(r.path(ctx({ h: value }))).toBe(path);
+  });
+
+  it('encodes the same values by default', () => {
+    const r = compileOne('/{{payload.h}}?next={{h}}');
+    expect(r.path(ctx({ h: '//127.0.0.2:18082/x?a=1#f' }))).toBe('/%2F%2F127.0.0.2%3A18082%2Fx%3Fa%3D1%23f?next=%2F%2F127.0.0.2%3A18082%2Fx%3Fa%3D1%23f');
+  });
+
+  it('joins paths to the base URL\'s path, which stays literal', () => {
+    const r = compileOne('/{{h:raw}}', { baseUrl: 'http://127.0.0.1:8080/api/v1/' });
+    expect(r.path(ctx({ h: '/x' }))).toBe('/api/v1//x');
+    expect(r.path(ctx({ h: 'x' }))).toBe('/api/v1/x');
+  });
+
+  it('sends the base URL\'s userinfo as Basic auth, percent-decoded, and keeps it out of the origin', () => {
+    const r = compileOne('/x', { baseUrl: 'http://ann:p%40ss%3Aw%C3%B6rd@127.0.0.1:8080/api' });
+    expect(r.origin).toBe('http://127.0.0.1:8080');
+    expect(r.path(ctx({}))).toBe('/api/x');
+    expect(r.staticHeaders).toEqual({ authorization: `Basic ${Buffer.from('ann:p@ss:wörd').toString('base64')}` });
+  });
+
+  it('lets the plan\'s own authorization header win over the userinfo', () => {
+    expect(compileOne('/x', { baseUrl: 'http://ann:pw@127.0.0.1:8080', headers: { Authorization: 'Bearer t' } }).staticHeaders).toEqual({ authorization: 'Bearer t' });
+    expect(compileOne('/x', { baseUrl: 'http://ann:pw@127.0.0.1:8080' }, { authorization: 'Bearer r' }).staticHeaders).toEqual({ authorization: 'Bearer r' });
+    expect(compileOne('/x', { baseUrl: 'http://ann@127.0.0.1:8080' }).staticHeaders).toEqual({ authorization: `Basic ${Buffer.from('ann:').toString('base64')}` });
   });
 });
 

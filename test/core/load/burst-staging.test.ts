@@ -23,7 +23,7 @@ function stagingHarness(count: number, sockets = count, failBeforeRelease = fals
   h.http.on('POST', '/claim', { status: 201 });
   const log: StagingLog = { staged: [], released: [], cancelled: [] };
   let free = sockets;
-  const path = (req: HttpRequest): string => new URL(req.url).search;
+  const path = (req: HttpRequest): string => new URL(req.path, 'http://x').search;
   Object.assign(h.http, {
     warm: (_origin: string, connections: number): Promise<number> => Promise.resolve(connections),
     stage: (req: HttpRequest): StagedRequest | undefined => {

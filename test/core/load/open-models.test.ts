@@ -43,7 +43,7 @@ describe('Function: runRate', () => {
         return Promise.resolve(connections);
       },
     });
-    const executor = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, baseUrl: `${BASE_URL}/api` });
+    const executor = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, origin: BASE_URL });
 
     // Act
     const running = runRate(rateUnit({ startAt: 50, count: 2, maxInFlight: 7 }), { ...h.env, executor });
@@ -68,7 +68,7 @@ describe('Function: runRate', () => {
         return Promise.reject(new Error('cannot warm'));
       },
     });
-    const failing = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, baseUrl: BASE_URL });
+    const failing = new RequestExecutor({ http: h.http, clock: h.clock, events: h.events, guard: h.guard, breaker: false, origin: BASE_URL });
 
     // Act
     await runToEnd(h.clock, runRate(rateUnit({ startAt: 50, count: 1 }), h.env));

@@ -162,6 +162,17 @@ describe('Function: loadPlan', () => {
       expect(brief(issues)).toEqual(['25:12 api.baseUrl api.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080']);
     });
 
+    it('refuses a templated api.baseUrl at its position', () => {
+      // Prepare
+      const text = SEED_CONFIG.replace('"http://127.0.0.1:8080"', '"http://{{payload.host}}@127.0.0.1:8080"');
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'config.yaml', {}));
+
+      // Assess
+      expect(brief(issues)).toEqual(['25:12 api.baseUrl api.baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead']);
+    });
+
     it('reports an unknown key at the key, with a suggestion', () => {
       // Prepare
       const text = SEED_CONFIG.replace('  retryMax: 3\n', '  retryMaxx: 3\n');
@@ -311,6 +322,35 @@ load: { model: batches, batchSize: 5, parallel: 2 }
         '14:22 lifecycle[2].poll.request unknown request "detail"; known requests: create, details',
         '16:27 lifecycle[3].choose.weights.b weight "b" has no branch; branches: a',
       ]);
+    });
+
+    it.each([
+      ['http://{{h}}@127.0.0.1:8080', 'baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead'],
+      ['http://127.0.0.1:{{port}}', 'baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead'],
+      ['http://127.0.0.1:8080/{{tenant}}', 'baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead'],
+      ['http://127.0.0.1:8080/api?key=1', 'baseUrl cannot have a query or a fragment: put the query in each request\'s path'],
+    ])('refuses target.baseUrl %s at its position, naming the key', (baseUrl, message) => {
+      // Prepare
+      const text = CUSTOM.replace('baseUrl: http://127.0.0.1:8080', `baseUrl: "${baseUrl}"`);
+
+      // Act
+      const issues = issuesOf(() => loadPlan(text, 'plan.yaml', { TARGET_TOKEN: 't' }));
+
+      // Assess
+      expect(brief(issues)).toEqual([`5:12 target.baseUrl ${message}`]);
+    });
+
+    it('refuses a template that comes into baseUrl from the environment', () => {
+      // Act
+      const issues = issuesOf(() => loadPlan(CUSTOM.replace('baseUrl: http://127.0.0.1:8080', 'baseUrl: "${env:BASE}"'), 'plan.yaml', { TARGET_TOKEN: 't', BASE: 'http://{{h}}@127.0.0.1' }));
+
+      // Assess
+      expect(brief(issues)).toEqual(['5:12 target.baseUrl baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead']);
+    });
+
+    it('accepts {{x:raw}} in a path', () => {
+      const { plan } = loadPlan(CUSTOM.replace('/details?orderId={{orderId}}', '/details/{{orderId:raw}}'), 'plan.yaml', { TARGET_TOKEN: 't' });
+      expect(plan.requests.details?.path).toBe('/details/{{orderId:raw}}');
     });
 
     it('reports a schema problem (bad duration, unknown key) before cross-references', () => {

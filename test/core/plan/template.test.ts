@@ -3,7 +3,9 @@ import {
   compileExpression,
   compileJson,
   compileString,
+  compileUrlPath,
   containsTemplate,
+  encodePathValue,
   referencedVars,
   TemplateError,
   type TemplateContext,
@@ -46,7 +48,7 @@ describe('Function: compileExpression', () => {
   });
 
   it.each([
-    { expr: 'seq:6', msg: 'unknown format ":6" in {{seq:6}}: use :0N to zero-pad, e.g. {{seq:06}}' },
+    { expr: 'seq:6', msg: 'unknown format ":6" in {{seq:6}}: use :0N to zero-pad (e.g. {{seq:06}}) or :raw to insert a value into a path unencoded' },
     { expr: 'seq:x', msg: 'unknown format ":x" in {{seq:x}}' },
     { expr: 'seq:', msg: 'unknown format ":" in {{seq:}}' },
   ])('throws TemplateError for an unknown format in {{$expr}}', ({ expr, msg }) => {
@@ -201,9 +203,57 @@ describe('Function: referencedVars', () => {
     { text: '{{vars.token}} {{ other }}', want: ['token', 'other'] },
     { text: '{{obj.k}} {{list[0]}} {{vars.a.b}}', want: ['obj', 'list', 'a'] },
     { text: '{{orderId:06}}', want: ['orderId'] },
+    { text: '/o/{{orderId:raw}}', want: ['orderId'] },
     { text: '{{index}} {{seq:06}} {{run.id}} {{now}} {{now.ms}} {{payload}} {{payload.type}}', want: [] },
     { text: 'no templates', want: [] },
   ])('lists the captured names in $text', ({ text, want }) => {
     expect(referencedVars(text)).toEqual(want);
+  });
+});
+
+describe('Function: compileUrlPath', () => {
+  const attack = '../../admin?role=admin&x=';
+  const at = (vars: Record<string, unknown>): TemplateContext => ({ ...ctx, vars });
+
+  it('percent-encodes each value, so a captured value can change neither the path nor the query', () => {
+    // Act
+    const path = compileUrlPath('/orders/{{v}}/items?q={{v}}&n={{seq}}')(at({ v: attack }));
+
+    // Assess
+    expect(path).toBe('/orders/..%2F..%2Fadmin%3Frole%3Dadmin%26x%3D/items?q=..%2F..%2Fadmin%3Frole%3Dadmin%26x%3D&n=42');
+    const url = new URL(path, 'http://x');
+    expect(url.pathname.split('/')).toEqual(['', 'orders', '..%2F..%2Fadmin%3Frole%3Dadmin%26x%3D', 'items']);
+    expect([...url.searchParams]).toEqual([['q', attack], ['n', '42']]);
+  });
+
+  it('keeps the literal text as written and leaves unreserved values alone', () => {
+    expect(compileUrlPath('/a b/{{payload.orderNumber}}?x=1&y=%41')(ctx)).toBe('/a b/ORD-1?x=1&y=%41');
+  });
+
+  it('inserts a :raw value as it is', () => {
+    expect(compileUrlPath('/next/{{v:raw}}')(at({ v: 'a/b?c=d' }))).toBe('/next/a/b?c=d');
+  });
+
+  it('encodes objects as their JSON text and missing values as nothing', () => {
+    expect(compileUrlPath('/{{obj}}/{{ghost}}/{{nil}}')(ctx)).toBe('/%7B%22k%22%3A%22v%22%7D//');
+  });
+
+  it('throws at compile time for an unknown format', () => {
+    expect(() => compileUrlPath('/{{v:rw}}')).toThrow(TemplateError);
+  });
+});
+
+describe('Function: encodePathValue', () => {
+  it.each([
+    ['abc-._~XYZ019', 'abc-._~XYZ019'],
+    ['a b', 'a%20b'],
+    ["!'()*", '%21%27%28%29%2A'],
+    ['/?#[]@&=+$,;:%', '%2F%3F%23%5B%5D%40%26%3D%2B%24%2C%3B%3A%25'],
+    ['\\host', '%5Chost'],
+    ['é', '%C3%A9'],
+    ['\r\nX: 1', '%0D%0AX%3A%201'],
+    ['\ud800', '%EF%BF%BD'],
+  ])('encodes %j as %s', (value, want) => {
+    expect(encodePathValue(value)).toBe(want);
   });
 });

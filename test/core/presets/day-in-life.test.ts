@@ -32,7 +32,7 @@ cleanup: { cancelTimeout: 300s, endTimeout: 600s, checkInterval: 10s }
 /** The order API: each order is Pending on its first GET /details, then Accepted. */
 function scriptTarget(h: Harness): void {
   const polls = new Map<string, number>();
-  const orderOf = (req: HttpRequest): string => new URL(req.url).searchParams.get('orderId') ?? '';
+  const orderOf = (req: HttpRequest): string => new URL(req.path, 'http://x').searchParams.get('orderId') ?? '';
   h.http
     .on('POST', '/operation/payload', (req) => ({ status: 202, body: { orderId: `o-${(JSON.parse(req.body ?? '{}') as { orderNumber: string }).orderNumber}` } }))
     .on('GET', '/details', (req) => {

@@ -57,7 +57,7 @@ class FakeShop implements HttpClient {
   private readonly carts = new Map<string, number>();
   constructor(private readonly clock: FakeClock) {}
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const url = new URL(req.url);
+    const url = new URL(req.path, 'http://x');
     this.calls.push({ ...req, at: this.clock.now(), path: url.pathname + url.search });
     const body = JSON.parse(req.body ?? '{}') as { userId?: string };
     let status = 200;

@@ -94,6 +94,20 @@ describe('WebhooksSchema', () => {
     expect(issues.find((i) => i.path === 'disputeRatio')).toMatchObject({ file: 'webhooks.yaml', line: 3 });
     expect(issues.find((i) => i.path.startsWith('target'))?.message).toContain('http(s) URL');
   });
+
+  it('rejects a templated target URL, given as a bare string, at its position', () => {
+    const error = (() => {
+      try {
+        loadPlan('kind: webhooks\ntarget: "http://{{uuid}}@127.0.0.1:8080"\n', 'webhooks.yaml', {});
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(PlanValidationError);
+    expect((error as PlanValidationError).issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [2, 'target.baseUrl', 'target.baseUrl cannot hold a template ({{ }}): the origin of every request is fixed before the run starts. Put values in a request\'s path instead'],
+    ]);
+  });
 });
 
 describe('Function: compileWebhooks', () => {
@@ -220,7 +234,7 @@ describe('webhooks lifecycles (fake clock, a target that accepts everything)', (
 
   it('fails an order whose webhook was refused, so it still ends terminal', async () => {
     // Act: every `updated` order webhook gets a 500 (no retries by default)
-    const { h, sent } = await runFake(configYaml(), { answer: (req) => (req.url.endsWith(ORDERS_PATH) && req.body?.includes('"status":"updated"') ? 500 : 200) });
+    const { h, sent } = await runFake(configYaml(), { answer: (req) => (req.path.endsWith(ORDERS_PATH) && req.body?.includes('"status":"updated"') ? 500 : 200) });
 
     // Assess
     const updatedOrders = [...sequences(sent).values()].filter((s) => s.startsWith('created updated'));

@@ -66,7 +66,7 @@ describe('planRun (the Plan step)', () => {
 
   it.each([
     ['a host off the allowlist', { plan: rateYaml('https://other.example.test', 10) }, /not on the stack's allowlist \(api.example.test, 127.0.0.1\)/],
-    ['a metadata address', { plan: rateYaml('http://169.254.169.254', 10) }, /link-local or metadata/],
+    ['a metadata address', { plan: rateYaml('http://169.254.169.254', 10) }, /169\.254\.169\.254" is a cloud metadata address/],
     ['a rate above the cap', { plan: rateYaml('http://127.0.0.1:8080', 500) }, /load.rate 500\/s is above the stack's cap of 100\/s/],
     ['a duration above the cap', { plan: rateYaml('http://127.0.0.1:8080', 10, '15m') }, /above the stack's cap of 600s/],
     ['a plan with errors, with file:line:col and key', { plan: 'kind: custom\nname: x\ntarget: { baseUrl: 12 }\n' }, /input\.plan\.yaml:3:\d+.*target\.baseUrl/s],
@@ -79,6 +79,38 @@ describe('planRun (the Plan step)', () => {
     expect((error as Error).name).toBe('InvalidPlan');
     expect((error as Error).message).toMatch(message);
     expect(await d.store.getRun('run-1')).toBeUndefined();
+  });
+
+  it.each([
+    ['169.254.169.254', 'http://169.254.169.254'],
+    ['fd00:ec2::254', 'http://[fd00:ec2::254]'],
+    // The same address written as an IPv4-mapped IPv6 address, or as one decimal number.
+    ['169.254.169.254', 'http://[::ffff:169.254.169.254]'],
+    ['169.254.169.254', 'http://2852039166'],
+  ])('refuses the metadata address %s (%s) even when the stack lists it, for a stored (scheduled) plan too', async (listed, baseUrl) => {
+    const d = deps({ ...FLEET, allowedHosts: [listed, `[${listed}]`, '::ffff:a9fe:a9fe', '127.0.0.1'] });
+    await d.objects.put('plans/nightly.yaml', rateYaml(baseUrl, 10), 'text/yaml');
+    for (const input of [{ plan: rateYaml(baseUrl, 10), runId: 'm' }, { planKey: 'plans/nightly.yaml', runId: 'm' }]) {
+      const error = await planRun(input, d).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidPlanError);
+      expect((error as Error).message).toMatch(/is a cloud metadata address \(where instance credentials live\): loadfleet never sends to it, even when listed in loadfleet.allowedHosts$/);
+    }
+    expect(await d.store.getRun('m')).toBeUndefined();
+  });
+
+  it('allows a link-local or private address only when the stack lists that address', async () => {
+    const refused = await planRun({ plan: rateYaml('http://169.254.10.1', 10), runId: 'l' }, deps()).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/^target host "169\.254\.10\.1" is not on the stack's allowlist \(api\.example\.test, 127\.0\.0\.1\) \(a link-local address\)\./);
+    const d = deps({ ...FLEET, allowedHosts: ['169.254.10.1:8080'] });
+    await expect(planRun({ plan: rateYaml('http://169.254.10.1:8080', 10), runId: 'l' }, d)).resolves.toMatchObject({ runId: 'l' });
+    const otherPort = await planRun({ plan: rateYaml('http://169.254.10.1:9090', 10), runId: 'l2' }, d).catch((e: unknown) => e);
+    expect(otherPort).toBeInstanceOf(InvalidPlanError);
+  });
+
+  it('refuses a templated baseUrl with its position and key (the origin cannot come from a template)', async () => {
+    const error = await planRun({ plan: rateYaml('http://{{h}}@127.0.0.1:8080', 10), runId: 't' }, deps()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidPlanError);
+    expect((error as Error).message).toContain('input.plan.yaml:4:20  target.baseUrl  baseUrl cannot hold a template ({{ }})');
   });
 
   it('keeps the progress loop within the execution history budget', () => {
