@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { DurationSchema } from '../duration.ts';
+import { MAX_CONNECTIONS, overCeiling } from '../ceilings.ts';
+import { TimeoutSchema } from '../duration.ts';
 
 /** The target URL every preset takes: http(s) only, with an example in the error. */
 export const PresetBaseUrl = z.url({ protocol: /^https?$/, error: 'target.baseUrl must be an http(s) URL, e.g. http://127.0.0.1:8080' });
@@ -8,8 +9,8 @@ export const PresetBaseUrl = z.url({ protocol: /^https?$/, error: 'target.baseUr
 export function presetTargetShape(timeoutMs: number) {
   return {
     baseUrl: PresetBaseUrl,
-    timeout: DurationSchema.default(timeoutMs),
-    maxConnections: z.int().min(1).max(10_000).default(100),
+    timeout: TimeoutSchema.default(timeoutMs),
+    maxConnections: z.int().min(1).max(MAX_CONNECTIONS, { error: overCeiling(String(MAX_CONNECTIONS), 'sockets to the target, a file descriptor each') }).default(100),
     headers: z.record(z.string(), z.string()).default({}),
   };
 }
