@@ -1,5 +1,7 @@
 import { parseDuration } from '../core/duration.ts';
+import { MAX_REQUESTS, MAX_RPS } from '../core/ceilings.ts';
 import { loadPlan } from '../core/plan/load.ts';
+import { PlanValidationError } from '../core/plan/source.ts';
 import { LoadfleetError } from '../core/errors.ts';
 import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
@@ -23,7 +25,7 @@ export interface HitOptions {
   readonly allowHost?: readonly string[];
   /** Worker threads (each one an HTTP pool and an event loop); default 1. */
   readonly workers?: number;
-  /** Run-wide cap on requests per second (limits.maxRps); default 100,000. */
+  /** Run-wide cap on requests per second (limits.maxRps); default and ceiling `MAX_RPS` (100,000). */
   readonly maxRps?: number;
 }
 
@@ -52,12 +54,32 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,
-    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0) },
+    // No cap on requests beyond the ceiling: the duration ends a hit. The rate cap is the ceiling unless --max-rps lowers it.
+    limits: { maxRequests: MAX_REQUESTS, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? HIT_MAX_RPS },
   };
 }
 
-/** `hit`'s default cap on requests per second: above what one core can send, still a cap. */
-export const HIT_MAX_RPS = 100_000;
+/** `hit`'s default cap on requests per second: the ceiling of a run, above what one core can send. */
+export const HIT_MAX_RPS = MAX_RPS;
+
+/** The flag that sets each key of the plan `hit` builds, so a refusal names what the user typed. */
+const HIT_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^load\.rate$/, '-R/--rate'],
+  [/^(load\.duration|limits\.maxDuration)$/, '-d/--duration'],
+  [/^(load\.vus|load\.maxInFlight|target\.maxConnections|limits\.maxConcurrency)$/, '-c/--connections'],
+  [/^(target|requests\.hit)\.timeout$/, '--timeout'],
+  [/^limits\.maxRps$/, '--max-rps'],
+  [/^load\.workers$/, '--workers'],
+  [/^requests\.hit\.method$/, '-m/--method'],
+  [/^requests\.hit\.body$/, '-b/--body'],
+  [/^target\.headers/, '-H/--header'],
+];
+
+/** One line per problem of the plan `hit` built, each led by the flag that set the key (or the key). */
+function hitIssues(error: PlanValidationError): string[] {
+  const lines = error.issues.map((issue) => `${HIT_FLAGS.find(([key]) => key.test(issue.path))?.[1] ?? (issue.path || 'hit')}: ${issue.message}`);
+  return [...new Set(lines)];
+}
 
 /** The one-line summary `hit --json` prints, in autocannon's spirit. */
 export interface HitSummary {
@@ -96,6 +118,10 @@ export async function hitCommand(url: string, opts: HitOptions, log: (line: stri
     const plan = hitPlan(url, opts);
     loaded = loadPlan(JSON.stringify(plan), 'hit', process.env);
   } catch (error) {
+    if (error instanceof PlanValidationError) {
+      for (const line of hitIssues(error)) log(`error: ${line}`);
+      return { exitCode: EXIT.invalidInput };
+    }
     if (error instanceof LoadfleetError || error instanceof TypeError) {
       log(`error: ${(error as Error).message}`);
       return { exitCode: EXIT.invalidInput };
