@@ -75,10 +75,14 @@ const HIT_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^target\.headers/, '-H/--header'],
 ];
 
-/** One line per problem of the plan `hit` built, each led by the flag that set the key (or the key). */
+/** The first problem of each flag (or key) of the plan `hit` built, led by the flag that set the key. */
 function hitIssues(error: PlanValidationError): string[] {
-  const lines = error.issues.map((issue) => `${HIT_FLAGS.find(([key]) => key.test(issue.path))?.[1] ?? (issue.path || 'hit')}: ${issue.message}`);
-  return [...new Set(lines)];
+  const byFlag = new Map<string, string>();
+  for (const issue of error.issues) {
+    const flag = HIT_FLAGS.find(([key]) => key.test(issue.path))?.[1] ?? (issue.path || 'hit');
+    if (!byFlag.has(flag)) byFlag.set(flag, `${flag}: ${issue.message}`);
+  }
+  return [...byFlag.values()];
 }
 
 /** The one-line summary `hit --json` prints, in autocannon's spirit. */

@@ -70,6 +70,13 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   walk(plan.verify, ['verify'], false);
 
   for (const [name, req] of Object.entries(plan.requests)) templateProblems(req, ['requests', name], problems);
+  for (const [header, value] of Object.entries(plan.target.headers)) {
+    try {
+      compileString(value);
+    } catch (error) {
+      problems.push({ path: ['target', 'headers', header], message: (error as Error).message });
+    }
+  }
   problems.push(...captureOrderProblems(plan));
 
   // `exactly` fields, nested ones included, must share out exactly payloads.count values.
