@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { MAX_RPS } from '../../lib/core/ceilings.ts';
 import { compileDayInLife, DayInLifeSchema } from '../../lib/core/presets/day-in-life.ts';
 import type { ClientResult, RunClientResult } from '../lib/client-protocol.ts';
 import { runClient, type BenchContext } from '../lib/context.ts';
@@ -65,8 +66,8 @@ export function uncappedPlan(orders: number, prefix?: string): string {
   return JSON.stringify({ ...plan, limits: { ...plan.limits, maxRps: UNCAPPED_RPS } });
 }
 
-/** `limits.maxRps` of the uncapped variant: far above anything one process sends. */
-const UNCAPPED_RPS = 1_000_000;
+/** `limits.maxRps` of the uncapped variant: the ceiling of a run, above anything one process sends. */
+const UNCAPPED_RPS = MAX_RPS;
 
 /** Creates one order on the demo target and returns its `GET /details` URL (a 200 with the order's JSON). */
 async function detailsUrl(base: string): Promise<string> {

@@ -1,6 +1,8 @@
 import { parseDuration } from '../core/duration.ts';
+import { MAX_REQUESTS, MAX_RPS } from '../core/ceilings.ts';
 import { loadPlan } from '../core/plan/load.ts';
 import { HEADER_VALUE_RULE, forbiddenHeaderChar, isHeaderName } from '../core/plan/headers.ts';
+import { PlanValidationError } from '../core/plan/source.ts';
 import { LoadfleetError } from '../core/errors.ts';
 import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
@@ -25,7 +27,7 @@ export interface HitOptions {
   readonly allowHost?: readonly string[];
   /** Worker threads (each one an HTTP pool and an event loop); default 1. */
   readonly workers?: number;
-  /** Run-wide cap on requests per second (limits.maxRps); default 100,000. */
+  /** Run-wide cap on requests per second (limits.maxRps); default and ceiling `MAX_RPS` (100,000). */
   readonly maxRps?: number;
 }
 
@@ -61,7 +63,8 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,
-    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0) },
+    // No cap on requests beyond the ceiling: the duration ends a hit. The rate cap is the ceiling unless --max-rps lowers it.
+    limits: { maxRequests: MAX_REQUESTS, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? HIT_MAX_RPS },
   };
 }
 
@@ -70,8 +73,31 @@ function baseUrlOf(url: URL): string {
   return url.username !== '' || url.password !== '' ? `${url.protocol}//${url.username}:${url.password}@${url.host}` : url.origin;
 }
 
-/** `hit`'s default cap on requests per second: above what one core can send, still a cap. */
-export const HIT_MAX_RPS = 100_000;
+/** `hit`'s default cap on requests per second: the ceiling of a run, above what one core can send. */
+export const HIT_MAX_RPS = MAX_RPS;
+
+/** The flag that sets each key of the plan `hit` builds, so a refusal names what the user typed. */
+const HIT_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^load\.rate$/, '-R/--rate'],
+  [/^(load\.duration|limits\.maxDuration)$/, '-d/--duration'],
+  [/^(load\.vus|load\.maxInFlight|target\.maxConnections|limits\.maxConcurrency)$/, '-c/--connections'],
+  [/^(target|requests\.hit)\.timeout$/, '--timeout'],
+  [/^limits\.maxRps$/, '--max-rps'],
+  [/^load\.workers$/, '--workers'],
+  [/^requests\.hit\.method$/, '-m/--method'],
+  [/^requests\.hit\.body$/, '-b/--body'],
+  [/^target\.headers/, '-H/--header'],
+];
+
+/** The first problem of each flag (or key) of the plan `hit` built, led by the flag that set the key. */
+function hitIssues(error: PlanValidationError): string[] {
+  const byFlag = new Map<string, string>();
+  for (const issue of error.issues) {
+    const flag = HIT_FLAGS.find(([key]) => key.test(issue.path))?.[1] ?? (issue.path || 'hit');
+    if (!byFlag.has(flag)) byFlag.set(flag, `${flag}: ${issue.message}`);
+  }
+  return [...byFlag.values()];
+}
 
 /** The one-line summary `hit --json` prints, in autocannon's spirit. */
 export interface HitSummary {
@@ -111,6 +137,10 @@ export async function hitCommand(url: string, opts: HitOptions, log: (line: stri
     loaded = loadPlan(JSON.stringify(plan), 'hit', process.env);
     noteSecrets(loaded.secrets);
   } catch (error) {
+    if (error instanceof PlanValidationError) {
+      for (const line of hitIssues(error)) log(`error: ${line}`);
+      return { exitCode: EXIT.invalidInput };
+    }
     if (error instanceof LoadfleetError || error instanceof TypeError) {
       log(`error: ${(error as Error).message}`);
       return { exitCode: EXIT.invalidInput };

@@ -32,6 +32,9 @@ export interface UnitListPlan {
   readonly parallel: number;
 }
 
+/** The longest group name a batch unit carries as its label (a payload value can be long; the unit must stay small). */
+export const MAX_GROUP_LABEL = 200;
+
 const unitId = (prefix: string, n: number): string => `${prefix}${String(n + 1).padStart(4, '0')}`;
 
 /**
@@ -139,7 +142,8 @@ function batchList(plan: Plan, runId: string, payloads: PayloadSource): UnitList
   const count = payloads.count;
   const batch = (k: number, indices: number[], group?: string): BatchUnit => {
     const unit: BatchUnit = { kind: 'batch', runId, unitId: unitId('b', k), indices };
-    if (group !== undefined) unit.group = group;
+    // The label only: grouping used the whole value, and a payload value may be long.
+    if (group !== undefined) unit.group = group.length > MAX_GROUP_LABEL ? `${group.slice(0, MAX_GROUP_LABEL)}…` : group;
     return unit;
   };
   if (!load.groupBy) {

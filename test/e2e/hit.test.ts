@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hitCommand, hitPlan, hitSummary } from '../../lib/cli/hit-command.ts';
+import { loadPlan } from '../../lib/core/plan/load.ts';
 import { startTarget, type RunningTarget } from '../../lib/target/index.ts';
 import { startRecordingTarget } from '../helpers/recording-target.ts';
 
@@ -61,5 +62,26 @@ describe('loadfleet hit', () => {
     const result = await hitCommand('http://127.0.0.1:9/', { connections: 1, duration: 'soon', method: 'GET', timeout: '1s', quiet: true }, (l) => log.push(l));
     expect(result.exitCode).toBe(2);
     expect(log.join('\n')).toContain('invalid duration');
+  });
+
+  it('refuses -R 1e12 and -c 1e12 at validation, naming the flags and the ceilings (nothing is sent)', async () => {
+    // Prepare: an invalid method too, so even a build without ceilings refuses the plan and sends nothing
+    const log: string[] = [];
+    const opts = { connections: 1e12, duration: '1s', rate: 1e12, method: 'BOGUS', timeout: '1s', quiet: true };
+
+    // Act
+    const result = await hitCommand('http://127.0.0.1:9/', opts, (l) => log.push(l));
+
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(log).toContain('error: -R/--rate: at most 100000 per second, got 1000000000000 (the ceiling for one run; see README: Ceilings)');
+    expect(log).toContain('error: -c/--connections: at most 10000, got 1000000000000 (sockets to the target, a file descriptor each; see README: Ceilings)');
+    expect(log.some((line) => line.startsWith('error: -m/--method: '))).toBe(true);
+  });
+
+  it('compiles to a plan within the ceilings: the request cap is MAX_REQUESTS, the rate cap MAX_RPS', () => {
+    const plan = hitPlan('http://127.0.0.1:9/', { connections: 8, duration: '24h', method: 'GET', timeout: '15m', rate: 100_000 });
+    expect(plan.limits).toEqual({ maxRequests: 10_000_000_000, maxDuration: 86_460_000, maxConcurrency: 8, maxRps: 100_000 });
+    expect(() => loadPlan(JSON.stringify(plan), 'hit', {})).not.toThrow();
   });
 });

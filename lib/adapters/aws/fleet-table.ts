@@ -16,8 +16,46 @@ export const FLEET_TABLE = { partitionKey: 'pk', sortKey: 'sk', ttlAttribute: 'e
 /** Days a run's rows are kept before DynamoDB's TTL deletes them. */
 export const FLEET_TTL_DAYS = 30;
 
+/** DynamoDB's largest item: 400 KB (attribute names and values together, in DynamoDB's own count). */
+export const DYNAMO_MAX_ITEM_BYTES = 400 * 1024;
+
 /** Results whose JSON is larger than this are stored gzip-compressed (`resultGz`): items max out at 400 KB. */
 export const RESULT_INLINE_LIMIT_BYTES = 300 * 1024;
+
+/**
+ * What a unit row's `unit` JSON may take: the item, less the largest inline result the row may get
+ * later and 4 KiB for its keys, status, lease and worker.
+ */
+export const UNIT_JSON_BUDGET_BYTES = DYNAMO_MAX_ITEM_BYTES - RESULT_INLINE_LIMIT_BYTES - 4 * 1024;
+
+/**
+ * The size DynamoDB counts for an item (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+ * each attribute's name in UTF-8 plus its value: a string its UTF-8 bytes, binary its bytes, a number
+ * at most 21 bytes, a boolean or null 1 byte, a list or map 3 bytes plus 1 per element and its
+ * elements (a map's with their names). No SDK package computes it, hence these few lines; numbers are
+ * counted at their maximum, so the figure is an upper bound.
+ */
+export function dynamoItemBytes(item: FleetItem): number {
+  return Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name, 'utf8') + valueBytes(value), 0);
+}
+
+function valueBytes(value: unknown): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return 21;
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return 3 + value.reduce((sum: number, v) => sum + 1 + valueBytes(v), 0);
+  if (typeof value === 'object') return 3 + Object.entries(value).reduce((sum, [k, v]) => sum + 1 + Buffer.byteLength(k, 'utf8') + valueBytes(v), 0);
+  return 0;
+}
+
+/** Throws when `item` would be refused by DynamoDB for its size, saying what it holds. */
+function assertItemFits(item: FleetItem, what: string): FleetItem {
+  const bytes = dynamoItemBytes(item);
+  if (bytes > DYNAMO_MAX_ITEM_BYTES) throw new Error(`${what} would be ${bytes} bytes, over DynamoDB's ${DYNAMO_MAX_ITEM_BYTES}-byte item limit`);
+  return item;
+}
 
 /** Journal indexes are zero-padded to this many digits, so string order is numeric order (BETWEEN works). */
 const JOURNAL_INDEX_DIGITS = 12;
@@ -139,9 +177,12 @@ function parseItem<T extends z.ZodType>(schema: T, runId: string, item: FleetIte
   return parsed.data;
 }
 
-/** The run row of `run`. */
+/**
+ * The run row of `run`. It holds the plan's text (at most `MAX_PLAN_BYTES`) and what setup captured;
+ * throws when the two together do not fit in one item.
+ */
 export function runToItem(run: RunRecord): FleetItem {
-  return defined({
+  return assertItemFits(defined({
     ...fleetTableKeys.run(run.runId),
     status: run.status,
     plan: JSON.stringify(run.plan),
@@ -154,7 +195,7 @@ export function runToItem(run: RunRecord): FleetItem {
     warnings: [...run.warnings],
     stopReason: run.stopReason,
     expiresAt: expiresAt(run.createdAt),
-  });
+  }), `the run row of ${run.runId} (the plan's text and the values its setup captured)`);
 }
 
 /** Parses a run row. */
@@ -162,9 +203,12 @@ export function runFromItem(runId: string, item: FleetItem): RunRecord {
   return { runId, ...parseItem(RunItemSchema, runId, item) };
 }
 
-/** A new unit row: QUEUED, not sent, never claimed. */
+/** A new unit row: QUEUED, not sent, never claimed. Throws when the unit leaves no room for its result. */
 export function unitToItem(runId: string, unit: Unit, atMs: number): FleetItem {
-  return { ...fleetTableKeys.unit(runId, unit.unitId), unit: JSON.stringify(unit), status: 'QUEUED', sent: false, attempts: 0, queuedAt: atMs, expiresAt: expiresAt(atMs) };
+  const json = JSON.stringify(unit);
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > UNIT_JSON_BUDGET_BYTES) throw new Error(`unit ${unit.unitId} of run ${runId} is ${bytes} bytes as JSON, over the ${UNIT_JSON_BUDGET_BYTES} bytes a unit row keeps for it`);
+  return { ...fleetTableKeys.unit(runId, unit.unitId), unit: json, status: 'QUEUED', sent: false, attempts: 0, queuedAt: atMs, expiresAt: expiresAt(atMs) };
 }
 
 /** Parses a unit row, checking the unit it holds is the one its key names. */

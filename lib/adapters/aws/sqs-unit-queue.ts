@@ -70,7 +70,7 @@ export class SqsUnitQueue implements UnitQueue {
   async send(units: readonly Unit[], delaySeconds = 0): Promise<string[]> {
     const delay = clampDelay(delaySeconds);
     // Every unit is checked before anything is sent, so an oversized unit fails the call cleanly.
-    const messages = units.map(toMessage);
+    const messages = units.map((unit) => toMessage(unit));
     const accepted = await mapLimit(pack(messages), this.concurrency, (batch) => this.sendBatch(batch, delay));
     const ids = new Set(accepted.flat());
     return units.filter((unit) => ids.has(unit.unitId)).map((unit) => unit.unitId);
@@ -119,8 +119,13 @@ function clampDelay(delaySeconds: number): number {
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
 }
 
+/** The size SQS counts for a unit's message: its JSON body and its attributes (names, types, values). */
+export function unitMessageBytes(unit: Unit): number {
+  return toMessage(unit, false).bytes;
+}
+
 /** The message of a unit: JSON body plus `unitId`/`runId` attributes (for filtering and tracing). */
-function toMessage(unit: Unit): Message {
+function toMessage(unit: Unit, check = true): Message {
   const body = JSON.stringify(unit);
   const attributes: Record<string, MessageAttributeValue> = {
     unitId: { DataType: 'String', StringValue: unit.unitId },
@@ -129,7 +134,7 @@ function toMessage(unit: Unit): Message {
   // SQS counts the attributes' names, types and values in the message size.
   const bytes = Buffer.byteLength(body, 'utf8')
     + Object.entries(attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? ''), 0);
-  if (bytes > SQS_MAX_MESSAGE_BYTES) {
+  if (check && bytes > SQS_MAX_MESSAGE_BYTES) {
     throw new Error(`unit ${unit.unitId} of run ${unit.runId} is ${bytes} bytes as an SQS message, over the ${SQS_MAX_MESSAGE_BYTES}-byte limit`);
   }
   return { unitId: unit.unitId, body, attributes, bytes };

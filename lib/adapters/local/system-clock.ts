@@ -2,7 +2,8 @@ import type { Clock } from '../../core/ports.ts';
 
 /** One pending sleep: its timer and how to reject it. */
 interface Sleeper {
-  timer: NodeJS.Timeout;
+  /** The timer pending now (a long sleep is a chain of timers). */
+  timer: NodeJS.Timeout | undefined;
   reject: (reason: unknown) => void;
 }
 
@@ -44,9 +45,27 @@ const { performance: perf } = globalThis;
 const ORIGIN = perf.timeOrigin;
 
 /**
+ * The longest delay one Node timer takes: `setTimeout` stores it as a signed 32-bit integer, and a
+ * longer one (2^31 ms, about 24.8 days, or more) fires after 1 ms instead, with a warning.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `done` once `ms` have passed, in timers of at most `MAX_TIMER_MS` each, so a delay past the
+ * timer range still waits its whole length. `onTimer` is given each timer as it is set (to clear it).
+ */
+function chainTimers(ms: number, done: () => void, onTimer?: (timer: NodeJS.Timeout) => void): NodeJS.Timeout {
+  const step = Math.min(ms, MAX_TIMER_MS);
+  const timer = setTimeout(ms > MAX_TIMER_MS ? () => chainTimers(ms - MAX_TIMER_MS, done, onTimer) : done, step);
+  onTimer?.(timer);
+  return timer;
+}
+
+/**
  * `systemClock` is the real `Clock`: epoch milliseconds with sub-millisecond precision
- * (`performance.timeOrigin + performance.now()`), and sleeps on Node timers. A sleep rejects with the
- * signal's reason when the signal aborts, as `FakeClock` does.
+ * (`performance.timeOrigin + performance.now()`), and sleeps on Node timers, chained when a sleep is
+ * longer than one timer can wait (`MAX_TIMER_MS`). A sleep rejects with the signal's reason when the
+ * signal aborts, as `FakeClock` does.
  */
 export const systemClock: Clock = {
   now(): number {
@@ -57,17 +76,20 @@ export const systemClock: Clock = {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       if (!signal) {
-        setTimeout(resolve, ms);
+        chainTimers(ms, resolve);
         return;
       }
       const set = sleepersOf(signal);
-      const sleeper: Sleeper = {
-        timer: setTimeout(() => {
+      const sleeper: Sleeper = { timer: undefined, reject };
+      // Each timer of a chain replaces the last in `sleeper`, so an abort clears the one pending.
+      chainTimers(
+        ms,
+        () => {
           set.delete(sleeper);
           resolve();
-        }, ms),
-        reject,
-      };
+        },
+        (timer) => (sleeper.timer = timer),
+      );
       set.add(sleeper);
     });
   },

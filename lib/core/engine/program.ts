@@ -1,3 +1,4 @@
+import { MAX_DURATION_MS } from '../ceilings.ts';
 import { compileCondition, describeCondition, type Predicate } from '../plan/condition.ts';
 import { compilePath, type PathGetter } from '../plan/path.ts';
 import type { Rng } from '../rng.ts';
@@ -92,7 +93,7 @@ export function compileProgram(steps: readonly Step[], requests: ReadonlyMap<str
       req.needsBody = true;
       instrs.push({
         op: 'poll', req, until: compileCondition(p.until), untilText: describeCondition(p.until), everyMs: p.every, factor: p.backoff,
-        maxEveryMs: p.maxEvery ?? Number.POSITIVE_INFINITY, jitter: p.jitter, maxAttempts: p.maxAttempts, timeoutMs: p.timeout, at,
+        maxEveryMs: p.maxEvery ?? MAX_DURATION_MS, jitter: p.jitter, maxAttempts: p.maxAttempts, timeoutMs: p.timeout, at,
       });
     } else if ('wait' in step) {
       instrs.push({ op: 'wait', sample: compileWait(step.wait), at });

@@ -1,22 +1,21 @@
+import { captureOrderProblems } from './capture-order.ts';
+import { limitProblems } from './check-limits.ts';
+import type { PlanProblem } from './issues.ts';
 import { isGeneratorShape } from './payload-spec.ts';
 import type { Plan, RequestSpec } from './schema.ts';
 import type { Step } from './steps.ts';
-import { compileJson, compileString, referencedVars } from './template.ts';
+import { compileJson, compileString } from './template.ts';
 
-/** A problem found by `checkPlan`, with the key path it concerns. */
-export interface PlanProblem {
-  readonly path: ReadonlyArray<string | number>;
-  readonly message: string;
-}
+export type { PlanProblem };
 
 /**
- * Checks what a schema cannot: names that must refer to each other (requests, branches, captures),
- * exact counts that must add up, and caps. Returns every problem, not just the first.
+ * Checks what a schema cannot: names that must refer to each other (requests, branches, tasks), the
+ * order of captures (`captureOrderProblems`), exact counts that must add up, and the load's numbers
+ * against the limits and ceilings (`limitProblems`). Returns every problem, not just the first.
  */
 export function checkPlan(plan: Plan): PlanProblem[] {
   const problems: PlanProblem[] = [];
   const known = Object.keys(plan.requests);
-  const captured = new Set(Object.values(plan.requests).flatMap((r) => Object.keys(r.capture)));
   const unknownRequest = (name: string): string => `unknown request "${name}"; known requests: ${known.join(', ') || '(none)'}`;
 
   const walk = (steps: readonly Step[], path: Array<string | number>, inCleanup: boolean): void => {
@@ -70,13 +69,15 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   }
   walk(plan.verify, ['verify'], false);
 
-  for (const [name, req] of Object.entries(plan.requests)) {
-    templateProblems(req, ['requests', name], problems);
-    const texts = [req.path, ...Object.values(req.headers), JSON.stringify(req.body ?? '')];
-    for (const v of texts.flatMap(referencedVars)) {
-      if (!captured.has(v)) problems.push({ path: ['requests', name], message: `template uses "{{${v}}}" but no request captures "${v}"; captured: ${[...captured].join(', ') || '(none)'}` });
+  for (const [name, req] of Object.entries(plan.requests)) templateProblems(req, ['requests', name], problems);
+  for (const [header, value] of Object.entries(plan.target.headers)) {
+    try {
+      compileString(value);
+    } catch (error) {
+      problems.push({ path: ['target', 'headers', header], message: (error as Error).message });
     }
   }
+  problems.push(...captureOrderProblems(plan));
 
   // `exactly` fields, nested ones included, must share out exactly payloads.count values.
   const checkExact = (fields: Readonly<Record<string, unknown>>, path: Array<string | number>): void => {
@@ -93,6 +94,7 @@ export function checkPlan(plan: Plan): PlanProblem[] {
     }
   };
   checkExact(plan.payloads.fields, ['payloads', 'fields']);
+  fieldTemplateProblems(plan.payloads.fields, ['payloads', 'fields'], problems);
   if (plan.payloads.key !== undefined && !(plan.payloads.key in plan.payloads.fields)) {
     problems.push({ path: ['payloads', 'key'], message: `key field "${plan.payloads.key}" is not one of the payload fields` });
   }
@@ -102,27 +104,7 @@ export function checkPlan(plan: Plan): PlanProblem[] {
   if (plan.load.model === 'burst' && plan.payloads.count !== undefined && plan.payloads.count < plan.load.count) {
     problems.push({ path: ['payloads', 'count'], message: `payloads.count (${plan.payloads.count}) is below the burst's count (${plan.load.count})` });
   }
-  if (plan.load.model === 'vus' && plan.load.vus > plan.limits.maxConcurrency) {
-    problems.push({ path: ['load', 'vus'], message: `vus ${plan.load.vus} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
-  }
-  if (plan.load.model === 'burst' && plan.load.count > plan.limits.maxConcurrency) {
-    problems.push({ path: ['load', 'count'], message: `a burst of ${plan.load.count} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
-  }
-  if ((plan.load.model === 'rate' || plan.load.model === 'vus') && plan.load.duration > plan.limits.maxDuration) {
-    problems.push({ path: ['load', 'duration'], message: `duration exceeds limits.maxDuration (${plan.limits.maxDuration} ms)` });
-  }
-  if (plan.load.model === 'phases') {
-    const users = Math.max(...plan.load.phases.map((p) => p.users));
-    if (users > plan.limits.maxConcurrency) problems.push({ path: ['load', 'phases'], message: `${users} users exceed limits.maxConcurrency ${plan.limits.maxConcurrency}` });
-    const total = plan.load.phases.reduce((sum, p) => sum + p.duration, 0);
-    if (total > plan.limits.maxDuration) problems.push({ path: ['load', 'phases'], message: `the phases last ${total} ms in all, over limits.maxDuration (${plan.limits.maxDuration} ms)` });
-  }
-  if (plan.load.model === 'rate' && plan.load.rate > plan.limits.maxRps) {
-    problems.push({ path: ['load', 'rate'], message: `rate ${plan.load.rate}/s exceeds limits.maxRps ${plan.limits.maxRps}` });
-  }
-  if (plan.load.model === 'batches' && plan.load.parallel > plan.limits.maxConcurrency) {
-    problems.push({ path: ['load', 'parallel'], message: `parallel ${plan.load.parallel} exceeds limits.maxConcurrency ${plan.limits.maxConcurrency}` });
-  }
+  problems.push(...limitProblems(plan));
   for (const [i, rule] of plan.expect.entries()) {
     if ('endpoint' in rule && !plan.requests[rule.endpoint]) problems.push({ path: ['expect', i, 'endpoint'], message: unknownRequest(rule.endpoint) });
   }
@@ -141,6 +123,21 @@ function templateProblems(req: RequestSpec, path: ReadonlyArray<string | number>
   attempt([...path, 'path'], () => compileString(req.path));
   for (const [header, value] of Object.entries(req.headers)) attempt([...path, 'headers', header], () => compileString(value));
   if (req.body !== undefined) attempt([...path, 'body'], () => (typeof req.body === 'string' ? compileString(req.body) : compileJson(req.body)));
+}
+
+/** Compiles the templates of payload fields (`"ORD-{{seq:06}}"`), nested ones included, as the payload builder will. */
+function fieldTemplateProblems(fields: Readonly<Record<string, unknown>>, path: ReadonlyArray<string | number>, problems: PlanProblem[]): void {
+  for (const [field, spec] of Object.entries(fields)) {
+    if (typeof spec === 'string' && spec.includes('{{')) {
+      try {
+        compileString(spec);
+      } catch (error) {
+        problems.push({ path: [...path, field], message: (error as Error).message });
+      }
+    } else if (spec !== null && typeof spec === 'object' && !isGeneratorShape(spec)) {
+      fieldTemplateProblems(spec as Record<string, unknown>, [...path, field], problems);
+    }
+  }
 }
 
 /**

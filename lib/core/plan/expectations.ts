@@ -9,7 +9,12 @@ export const RatioSchema = z.union([z.number().min(0).max(1), z.string()]).trans
     ctx.addIssue({ code: 'custom', message: `invalid ratio ${JSON.stringify(value)}: use a percentage like "1%" or a fraction like 0.01` });
     return z.NEVER;
   }
-  return Number(match[1]) / 100;
+  const ratio = Number(match[1]) / 100;
+  if (ratio > 1) {
+    ctx.addIssue({ code: 'custom', message: `invalid ratio ${JSON.stringify(value)}: a ratio is at most 100%` });
+    return z.NEVER;
+  }
+  return ratio;
 });
 
 function comparison<T extends z.ZodType<number, unknown>>(value: T) {

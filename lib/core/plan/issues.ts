@@ -17,6 +17,15 @@ export interface PlanIssue extends SourcePosition {
   readonly message: string;
 }
 
+/**
+ * `PlanProblem` is a problem the plan checks find in a validated plan: the key path it concerns and
+ * what is wrong. The loader turns it into a `PlanIssue` with a position.
+ */
+export interface PlanProblem {
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
+
 const IDENTIFIER_RE = /^[A-Za-z_$][\w$-]*$/;
 
 /**

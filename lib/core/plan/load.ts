@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CEILINGS_DOC, MAX_PLAN_BYTES } from '../ceilings.ts';
 import { PRESETS } from '../presets/index.ts';
 import { checkPlan, planWarnings } from './check.ts';
 import { PlanSchema, type Plan } from './schema.ts';
@@ -30,6 +31,20 @@ const KindSchema = z.object({ kind: z.string({ error: 'every plan starts with "k
  * const { plan } = loadPlan(readFileSync('examples/day-in-life.yaml', 'utf8'), 'examples/day-in-life.yaml', process.env);
  */
 export function loadPlan(text: string, file: string, env: Readonly<Record<string, string | undefined>>): LoadedPlan {
+  // Checked before parsing: a plan the fleet cannot store is refused before any work is spent on it.
+  const bytes = utf8Length(text);
+  if (bytes > MAX_PLAN_BYTES) {
+    const message = `the plan is ${bytes} bytes or more: at most ${MAX_PLAN_BYTES} (120 KiB; the fleet passes it in a Step Functions input of 256 KiB and stores it in one DynamoDB item; ${CEILINGS_DOC})`;
+    throw new PlanValidationError([{ file, line: 1, col: 1, path: '', message }]);
+  }
+  const control = CONTROL_RE.exec(text);
+  if (control) {
+    const before = text.slice(0, control.index);
+    const line = before.split('\n').length;
+    const col = control.index - before.lastIndexOf('\n');
+    const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new PlanValidationError([{ file, line, col, path: '', message: `control character ${code} in the plan: write it escaped in a quoted string, e.g. "\\u0001"` }]);
+  }
   const source = parseSource(text, file);
   const refs = collectEnvRefs(source.data, env, source);
   const resolved: ParsedSource = { ...source, data: refs.data };
@@ -69,4 +84,18 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
 function issueAt(source: ParsedSource, path: ReadonlyArray<string | number>, message: string, shownPath = path): PlanIssue {
   const { line, col } = source.locate(path);
   return { file: source.file, line, col, path: formatPath(shownPath), message };
+}
+
+/**
+ * Control characters other than tab and line breaks: never meant in a plan, and each would take six
+ * bytes once the plan is JSON-escaped for the fleet (see `MAX_PLAN_BYTES`).
+ */
+const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
+/**
+ * The length of `text` in UTF-8 bytes. A text of more UTF-16 units than `MAX_PLAN_BYTES` has at
+ * least as many bytes, so it is not encoded at all.
+ */
+function utf8Length(text: string): number {
+  return text.length > MAX_PLAN_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
 }

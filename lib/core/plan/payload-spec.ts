@@ -1,4 +1,9 @@
 import * as z from 'zod';
+import { MAX_EXACTLY_VALUES, MAX_PAYLOADS, overCeiling } from '../ceilings.ts';
+import { WeightSchema } from './numbers.ts';
+
+/** A count of payloads: at most `MAX_PAYLOADS`. */
+const PayloadCount = z.int().max(MAX_PAYLOADS, { error: overCeiling(String(MAX_PAYLOADS), 'payloads of one run') });
 
 /**
  * `FieldSpecSchema` says how one payload field is generated. Payload *i* is a pure function of
@@ -18,9 +23,13 @@ export const FieldSpecSchema = z.union([
   z.number(),
   z.boolean(),
   z.null(),
-  z.strictObject({ exactly: z.record(z.string(), z.int().min(0)) }),
+  z.strictObject({
+    exactly: z
+      .record(z.string(), PayloadCount.min(0))
+      .refine((counts) => Object.keys(counts).length <= MAX_EXACTLY_VALUES, { error: `at most ${MAX_EXACTLY_VALUES} values (the exact-count table numbers them in 16 bits)` }),
+  }),
   z
-    .strictObject({ pick: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1), weights: z.array(z.number().min(0)).optional() })
+    .strictObject({ pick: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1), weights: z.array(WeightSchema).optional() })
     .superRefine((spec, ctx) => {
       if (spec.weights === undefined) return;
       if (spec.weights.length !== spec.pick.length) {
@@ -66,7 +75,7 @@ export function isGeneratorShape(spec: object): boolean {
  * many. Open-ended models (`rate`, `vus`) number their lifecycles and build payload *n* on demand.
  */
 export const PayloadsSchema = z.strictObject({
-  count: z.int().min(1).optional(),
+  count: PayloadCount.min(1).optional(),
   fields: z.record(z.string(), FieldSpecSchema).default({}),
   /** Field used as the lifecycle's human key in reports and events (default: `#index`). */
   key: z.string().optional(),

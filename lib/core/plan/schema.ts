@@ -1,19 +1,24 @@
 import * as z from 'zod';
-import { DurationSchema } from '../duration.ts';
+import {
+  MAX_ARRIVAL_RATE, MAX_BATCH_SIZE, MAX_CONCURRENCY, MAX_CONNECTIONS, MAX_FAILURE_THRESHOLD, MAX_PARALLEL_BATCHES, MAX_REQUESTS, MAX_RETRIES,
+  MAX_SESSION_TASKS, overCeiling,
+} from '../ceilings.ts';
+import { DurationSchema, LoadDurationSchema, RunDurationSchema, TimeoutSchema } from '../duration.ts';
 import { baseUrlSchema } from './base-url.ts';
 import { PathSchema } from './condition.ts';
 import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
 import { ExpectationSchema } from './expectations.ts';
 import { HeadersSchema } from './headers.ts';
+import { BackoffFactorSchema, ConcurrencySchema as Concurrency, RateSchema as Rate, WeightSchema, WorkersSchema as Workers } from './numbers.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
 /** Retry policy for network errors, 5xx and 429: exponential backoff with jitter. */
 export const RetrySchema = z.strictObject({
-  max: z.int().min(0).max(20).default(3),
+  max: z.int().min(0).max(MAX_RETRIES, { error: overCeiling(String(MAX_RETRIES), 'retries of one request') }).default(3),
   backoff: DurationSchema.default(1000),
-  factor: z.number().min(1).default(2),
+  factor: BackoffFactorSchema.default(2),
   maxBackoff: DurationSchema.default(30_000),
   jitter: z.number().min(0).max(1).default(0.5),
 }).refine((r) => r.backoff <= r.maxBackoff, { path: ['backoff'], message: 'backoff must not exceed maxBackoff (raise maxBackoff or lower backoff)' });
@@ -21,7 +26,7 @@ export type RetryPolicy = z.output<typeof RetrySchema>;
 
 /** A circuit breaker per endpoint: opens after N consecutive failures, probes after the cooldown. */
 export const CircuitBreakerSchema = z.strictObject({
-  failureThreshold: z.int().min(1).default(20),
+  failureThreshold: z.int().min(1).max(MAX_FAILURE_THRESHOLD, { error: overCeiling(String(MAX_FAILURE_THRESHOLD), 'use circuitBreaker: false to turn it off') }).default(20),
   cooldown: DurationSchema.default(5000),
 });
 
@@ -31,11 +36,11 @@ export const TargetSchema = z.strictObject({
   baseUrl: baseUrlSchema('baseUrl'),
   /** Sent with every request; names are HTTP tokens, values hold no CR, LF or NUL (see headers.ts). */
   headers: HeadersSchema.default({}),
-  timeout: DurationSchema.default(30_000),
+  timeout: TimeoutSchema.default(30_000),
   retry: RetrySchema.default(RetrySchema.parse({})),
-  maxConnections: z.int().min(1).max(10_000).default(100),
+  maxConnections: z.int().min(1).max(MAX_CONNECTIONS, { error: overCeiling(String(MAX_CONNECTIONS), 'sockets to the target, a file descriptor each') }).default(100),
   /** Requests per second allowed per endpoint (token bucket); absent = unlimited. */
-  rateLimit: z.number().positive().optional(),
+  rateLimit: Rate.optional(),
   circuitBreaker: z.union([CircuitBreakerSchema, z.literal(false)]).default(CircuitBreakerSchema.parse({})),
   /**
    * Stamp every request with W3C `traceparent` (one trace per lifecycle) and these `baggage` entries,
@@ -61,16 +66,16 @@ export const RequestSchema = z.strictObject({
   state: z.string().optional(),
   /** Overrides target.retry for this request; `false` disables retries. */
   retry: z.union([RetrySchema, z.literal(false)]).optional(),
-  timeout: DurationSchema.optional(),
-  rateLimit: z.number().positive().optional(),
+  timeout: TimeoutSchema.optional(),
+  rateLimit: Rate.optional(),
 });
 export type RequestSpec = z.output<typeof RequestSchema>;
 
 /** `BatchesLoadSchema`: payloads in homogeneous batches; batches in parallel, items sequential. */
 export const BatchesLoadSchema = z.strictObject({
   model: z.literal('batches'),
-  batchSize: z.int().min(1),
-  parallel: z.int().min(1).max(1000),
+  batchSize: z.int().min(1).max(MAX_BATCH_SIZE, { error: overCeiling(String(MAX_BATCH_SIZE), 'a batch unit lists its payload indices in one SQS message') }),
+  parallel: z.int().min(1).max(MAX_PARALLEL_BATCHES, { error: overCeiling(String(MAX_PARALLEL_BATCHES), 'batches running at once') }),
   /** Payload path whose value makes batches homogeneous, e.g. `payload.type`. */
   groupBy: PathSchema.optional(),
   /** Wait between consecutive items of a batch. */
@@ -86,11 +91,11 @@ export const BatchesLoadSchema = z.strictObject({
  */
 export const RateLoadSchema = z.strictObject({
   model: z.literal('rate'),
-  rate: z.number().positive(),
-  workers: z.int().min(1).max(10_000).default(1),
-  duration: DurationSchema,
+  rate: Rate,
+  workers: Workers.default(1),
+  duration: LoadDurationSchema,
   /** Lifecycles in flight allowed per run (shared out across workers); starts beyond it are dropped. */
-  maxInFlight: z.int().min(1).default(1000),
+  maxInFlight: Concurrency.default(1000),
   /** Stagger each worker's first start by a seeded fraction of its interval (the seed's jitter). */
   startJitter: z.boolean().default(true),
 });
@@ -98,10 +103,10 @@ export const RateLoadSchema = z.strictObject({
 /** `VusLoadSchema`: closed model. `vus` virtual users each loop the lifecycle until the duration ends. */
 export const VusLoadSchema = z.strictObject({
   model: z.literal('vus'),
-  vus: z.int().min(1),
-  duration: DurationSchema,
+  vus: Concurrency,
+  duration: LoadDurationSchema,
   /** How many units the users are cut into (one per worker; local runs use 1). */
-  workers: z.int().min(1).default(1),
+  workers: Workers.default(1),
 });
 
 /**
@@ -110,9 +115,9 @@ export const VusLoadSchema = z.strictObject({
  */
 export const BurstLoadSchema = z.strictObject({
   model: z.literal('burst'),
-  count: z.int().min(1),
+  count: Concurrency,
   /** Units the burst is cut into (on AWS: one per Lambda, from many source IPs). */
-  slices: z.int().min(1).default(1),
+  slices: Workers.default(1),
   /** On AWS, one slice per worker the stack allows at once (its maxConcurrency), whatever `slices` says. */
   spread: z.boolean().default(false),
   /** Time from the end of setup to the common start, so every slice is ready and waiting. */
@@ -122,7 +127,10 @@ export const BurstLoadSchema = z.strictObject({
 /** A gamma-distributed duration (think time, ON and OFF periods): mean and coefficient of variation. */
 export const DurationGammaSchema = z.strictObject({ mean: DurationSchema, cv: z.number().min(0).max(10).default(0.5) });
 /** A gamma-distributed count (session length in requests). */
-export const CountGammaSchema = z.strictObject({ mean: z.number().min(1), cv: z.number().min(0).max(10).default(0.5) });
+export const CountGammaSchema = z.strictObject({
+  mean: z.number().min(1).max(MAX_SESSION_TASKS, { error: overCeiling(String(MAX_SESSION_TASKS), 'tasks in a session') }),
+  cv: z.number().min(0).max(10).default(0.5),
+});
 
 /**
  * `PhaseSchema`: one phase of a `phases` run (e.g. baseline, then intervention): how many users, how
@@ -130,13 +138,13 @@ export const CountGammaSchema = z.strictObject({ mean: z.number().min(1), cv: z.
  */
 export const PhaseSchema = z.strictObject({
   name: z.string().min(1),
-  duration: DurationSchema,
-  users: z.int().min(0).max(100_000).default(10),
+  duration: LoadDurationSchema,
+  users: z.int().min(0).max(MAX_CONCURRENCY, { error: overCeiling(String(MAX_CONCURRENCY), 'users at once in one run') }).default(10),
   /** Users started per second when a phase adds users. */
-  spawnRate: z.number().positive().default(2),
-  weights: z.record(z.string(), z.number().min(0)).default({}),
+  spawnRate: Rate.default(2),
+  weights: z.record(z.string(), WeightSchema).default({}),
   /** Per-user intensity: think times are divided by it (2 = twice the requests per user). */
-  arrivalRate: z.number().positive().default(1),
+  arrivalRate: z.number().positive().max(MAX_ARRIVAL_RATE, { error: overCeiling(String(MAX_ARRIVAL_RATE), 'think times divided by more are below a millisecond') }).default(1),
   thinkTime: DurationGammaSchema.default({ mean: 5000, cv: 0.5 }),
 });
 
@@ -152,7 +160,7 @@ export const PhasesLoadSchema = z.strictObject({
   onOff: z.union([z.strictObject({ on: DurationGammaSchema.refine((g) => g.mean >= 1, { path: ['mean'], message: 'the ON period mean must be at least 1ms (use onOff: false for always-on users)' }), off: DurationGammaSchema }), z.literal(false)]).default({ on: { mean: 30_000, cv: 0.5 }, off: { mean: 60_000, cv: 0.5 } }),
   session: z.union([CountGammaSchema, z.literal(false)]).default({ mean: 20, cv: 0.5 }),
   /** Units the users are cut into (one per worker; local runs use 1). */
-  workers: z.int().min(1).default(1),
+  workers: Workers.default(1),
 });
 export type PhasesLoad = z.output<typeof PhasesLoadSchema>;
 
@@ -162,10 +170,10 @@ export type LoadSpec = z.output<typeof LoadSchema>;
 
 /** Hard caps, checked at validation and enforced again while running. */
 export const LimitsSchema = z.strictObject({
-  maxRequests: z.int().min(1).default(1_000_000),
-  maxDuration: DurationSchema.default(3_600_000),
-  maxConcurrency: z.int().min(1).default(1000),
-  maxRps: z.number().positive().default(10_000),
+  maxRequests: z.int().min(1).max(MAX_REQUESTS, { error: overCeiling(String(MAX_REQUESTS), 'what the ceilings let one run send: 100000/s for 24h') }).default(1_000_000),
+  maxDuration: RunDurationSchema.default(3_600_000),
+  maxConcurrency: Concurrency.default(1000),
+  maxRps: Rate.default(10_000),
 });
 
 /** `EntitySchema` names what lifecycles create on the target and which states end it. */

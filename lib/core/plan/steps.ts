@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
+import { MAX_POLL_ATTEMPTS, overCeiling } from '../ceilings.ts';
 import { ConditionSchema, PathSchema } from './condition.ts';
+import { BackoffFactorSchema, WeightSchema } from './numbers.ts';
 
 const Fraction = z.number().min(0).max(1);
 
@@ -11,7 +13,9 @@ const Fraction = z.number().min(0).max(1);
 export const WaitSchema = z.union([
   DurationSchema,
   z.strictObject({ duration: DurationSchema, jitter: Fraction.default(0) }),
-  z.strictObject({ uniform: z.strictObject({ min: DurationSchema, max: DurationSchema }) }),
+  z.strictObject({
+    uniform: z.strictObject({ min: DurationSchema, max: DurationSchema }).refine((u) => u.min <= u.max, { path: ['min'], message: 'uniform range must be { min, max } with min <= max' }),
+  }),
 ]);
 export type Wait = z.output<typeof WaitSchema>;
 
@@ -22,12 +26,12 @@ export const PollSchema = z.strictObject({
   /** First interval between attempts. */
   every: DurationSchema,
   /** Interval multiplier after each attempt (1 = constant; 2 = exponential backoff). */
-  backoff: z.number().min(1).default(1),
-  /** Cap on the interval when backing off. */
+  backoff: BackoffFactorSchema.default(1),
+  /** Cap on the interval when backing off (none: the duration ceiling, 24h). */
   maxEvery: DurationSchema.optional(),
   /** Relative jitter on each interval (0..1), drawn from the lifecycle's seeded RNG. */
   jitter: Fraction.default(0),
-  maxAttempts: z.int().min(1).max(10_000).default(30),
+  maxAttempts: z.int().min(1).max(MAX_POLL_ATTEMPTS, { error: overCeiling(String(MAX_POLL_ATTEMPTS), 'attempts of one poll') }).default(30),
   /** Deadline for the whole poll, measured from its first attempt. */
   timeout: DurationSchema.optional(),
 });
@@ -70,7 +74,7 @@ export const ChooseSchema = z.union([
     },
   }),
   z.strictObject({
-    weights: z.record(z.string(), z.number().min(0)),
+    weights: z.record(z.string(), WeightSchema),
     get branches() {
       return z.record(z.string(), StepListSchema);
     },

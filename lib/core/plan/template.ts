@@ -1,3 +1,4 @@
+import { CEILINGS_DOC, MAX_PAD_WIDTH } from '../ceilings.ts';
 import { LoadfleetError } from '../errors.ts';
 import { Rng, uuidFrom } from '../rng.ts';
 import { compilePath } from './path.ts';
@@ -58,6 +59,7 @@ function parseExpression(source: string): Expression {
   const pad = /^0(\d+)$/.exec(format.trim());
   if (!pad) throw new TemplateError(`unknown format ":${format}" in {{${source}}}: use :0N to zero-pad (e.g. {{seq:06}}) or :raw to insert a value into a path unencoded`);
   const width = Number(pad[1]);
+  if (width > MAX_PAD_WIDTH) throw new TemplateError(`zero-padding width ${width} in {{${source}}} is above ${MAX_PAD_WIDTH} (a safe integer has 16 digits; ${CEILINGS_DOC})`);
   return { resolve: (ctx) => String(base(ctx)).padStart(width, '0'), raw: false };
 }
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { DurationSchema } from '../duration.ts';
+import { MAX_CONNECTIONS, overCeiling } from '../ceilings.ts';
+import { TimeoutSchema } from '../duration.ts';
 import { HeadersSchema } from '../plan/headers.ts';
 import { baseUrlSchema } from '../plan/base-url.ts';
 
@@ -10,8 +11,8 @@ export const PresetBaseUrl = baseUrlSchema('target.baseUrl');
 export function presetTargetShape(timeoutMs: number) {
   return {
     baseUrl: PresetBaseUrl,
-    timeout: DurationSchema.default(timeoutMs),
-    maxConnections: z.int().min(1).max(10_000).default(100),
+    timeout: TimeoutSchema.default(timeoutMs),
+    maxConnections: z.int().min(1).max(MAX_CONNECTIONS, { error: overCeiling(String(MAX_CONNECTIONS), 'sockets to the target, a file descriptor each') }).default(100),
     headers: HeadersSchema.default({}),
   };
 }

@@ -1,15 +1,14 @@
 import * as z from 'zod';
-import { DurationSchema, formatDuration } from '../duration.ts';
+import { MAX_BATCH_SIZE, MAX_CONNECTIONS, MAX_DURATION_MS, MAX_POLL_ATTEMPTS, MAX_RETRIES, overCeiling } from '../ceilings.ts';
+import { DurationSchema, TimeoutSchema, formatDuration } from '../duration.ts';
 import { baseUrlSchema } from '../plan/base-url.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
 import { HeadersSchema } from '../plan/headers.ts';
+import { BackoffFactorSchema, RateSchema } from '../plan/numbers.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 
 const Jitter = z.number().min(0).max(1);
-
-/** The most attempts a poll may make (the general plan's `poll.maxAttempts` cap). */
-const MAX_POLL_ATTEMPTS = 10_000;
 
 /** How many checks a cleanup poll makes within `timeout`, one per `checkInterval`. */
 function cleanupAttempts(timeout: number, checkInterval: number): number {
@@ -28,7 +27,7 @@ export const DayInLifeSchema = z
     seed: z.int().default(1),
     simulation: z.strictObject({
       totalOrders: z.int().min(1).max(1_000_000),
-      batchSize: z.int().min(1),
+      batchSize: z.int().min(1).max(MAX_BATCH_SIZE, { error: overCeiling(String(MAX_BATCH_SIZE), 'a batch unit lists its payload indices in one SQS message') }),
       parallelBatches: z.int().min(1).max(1000),
       activatedCount: z.int().min(0),
     }),
@@ -50,17 +49,17 @@ export const DayInLifeSchema = z
       /** Relative jitter on every interval (default ±10%). */
       jitter: Jitter.default(0.1),
       /** Growth of the wait between GET /details polls (exponential backoff; default 1.5). */
-      pollBackoff: z.number().min(1).default(1.5),
+      pollBackoff: BackoffFactorSchema.default(1.5),
       pollMaxAttempts: z.int().min(1).max(MAX_POLL_ATTEMPTS).default(10),
     }),
     api: z.strictObject({
       baseUrl: baseUrlSchema('api.baseUrl'),
-      timeout: DurationSchema.default(30_000),
-      retryMax: z.int().min(0).max(20).default(3),
+      timeout: TimeoutSchema.default(30_000),
+      retryMax: z.int().min(0).max(MAX_RETRIES, { error: overCeiling(String(MAX_RETRIES), 'retries of one request') }).default(3),
       retryBackoff: DurationSchema.default(2000),
-      maxConnections: z.int().min(1).max(10_000).default(100),
+      maxConnections: z.int().min(1).max(MAX_CONNECTIONS, { error: overCeiling(String(MAX_CONNECTIONS), 'sockets to the target, a file descriptor each') }).default(100),
       /** Requests per second per endpoint (token bucket); absent = unlimited. */
-      rateLimit: z.number().positive().optional(),
+      rateLimit: RateSchema.optional(),
       headers: HeadersSchema.default({}),
     }),
     cleanup: z
@@ -148,7 +147,7 @@ export function compileDayInLife(config: DayInLifeConfig): PlanInput {
       {
         poll: {
           request: 'details', until: { path: '$.status', equals: 'Accepted' }, every: iv.betweenGetPolls, backoff: iv.pollBackoff,
-          maxEvery: iv.betweenGetPolls * 10, jitter: iv.jitter, maxAttempts: iv.pollMaxAttempts,
+          maxEvery: Math.min(MAX_DURATION_MS, iv.betweenGetPolls * 10), jitter: iv.jitter, maxAttempts: iv.pollMaxAttempts,
         },
       },
       {

@@ -1,7 +1,9 @@
 import * as z from 'zod';
+import { CEILINGS_DOC, MAX_ARRIVAL_RATE, MAX_CONCURRENCY, MAX_DURATION_MS, MAX_RPS, MAX_SESSION_TASKS, formatPlanDuration, overCeiling } from '../ceilings.ts';
 import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
+import { WeightSchema } from '../plan/numbers.ts';
 import { didYouMean } from '../plan/suggest.ts';
 import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
 
@@ -12,8 +14,6 @@ export const PHASED_PRODUCTS: readonly string[] = Array.from({ length: 50 }, (_,
 /** The seed's `categories`: the demo shop's categories, used as search terms. */
 export const PHASED_CATEGORIES: readonly string[] = ['electronics', 'books', 'clothing', 'home', 'toys'];
 
-const MAX_USERS = 100_000;
-const MAX_DURATION_MS = 24 * 3_600_000;
 /** Time allowed after `duration` for the tasks running at the end to finish. */
 const DRAIN_MS = 60_000;
 const NUMBER_RE = /^\s*-?\d+(?:\.\d+)?\s*$/;
@@ -23,6 +23,10 @@ const Seconds = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = typeof value === 'number' || NUMBER_RE.test(value) ? Number(value) * 1000 : parseDuration(value);
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
     ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(value)}: give seconds as a number (e.g. 300) or a duration such as "5s", "250ms", "10m"` });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `at most ${formatPlanDuration(MAX_DURATION_MS)} (${MAX_DURATION_MS / 1000} seconds), got ${formatPlanDuration(Math.round(ms))} (the longest load: no duration in a plan needs more; ${CEILINGS_DOC})` });
     return z.NEVER;
   }
   return Math.round(ms * 1000) / 1000;
@@ -50,22 +54,22 @@ const TaskWeights = z.preprocess((value, ctx) => {
     ctx.addIssue({ code: 'custom', input: value, message: `invalid JSON ${JSON.stringify(value)}: write the weights as a JSON object, e.g. '{"browse": 10, "checkout": 1}'` });
     return z.NEVER;
   }
-}, z.record(z.string(), z.number().min(0)).superRefine(checkTaskNames));
+}, z.record(z.string(), WeightSchema).superRefine(checkTaskNames));
 
 /** Every parameter of the seed's environment table, by its key in the preset, with its schema. */
 const FIELDS = {
   warmupDuration: Seconds,
-  users: z.int().min(0).max(MAX_USERS),
-  spawnRate: z.number().positive(),
+  users: z.int().min(0).max(MAX_CONCURRENCY, { error: overCeiling(String(MAX_CONCURRENCY), 'users at once in one run') }),
+  spawnRate: z.number().positive().max(MAX_RPS, { error: overCeiling(`${MAX_RPS} per second`, 'the ceiling for one run') }),
   taskWeights: TaskWeights,
-  arrivalRate: z.number().positive(),
+  arrivalRate: z.number().positive().max(MAX_ARRIVAL_RATE, { error: overCeiling(String(MAX_ARRIVAL_RATE), 'think times divided by more are below a millisecond') }),
   thinkTimeMean: Seconds,
   thinkTimeCv: Cv,
   onDurationMean: PositiveSeconds,
   onDurationCv: Cv,
   offDurationMean: Seconds,
   offDurationCv: Cv,
-  lengthMean: z.number().min(1),
+  lengthMean: z.number().min(1).max(MAX_SESSION_TASKS, { error: overCeiling(String(MAX_SESSION_TASKS), 'tasks in a session') }),
   lengthCv: Cv,
 } as const;
 type Field = keyof typeof FIELDS;
@@ -158,7 +162,7 @@ export const PhasedSchema = z
     name: z.string().min(1).default('phased'),
     seed: z.int().default(1),
     target: presetTarget(30_000),
-    duration: Seconds.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, 'duration must be above 0 and at most 24h'),
+    duration: Seconds.refine((ms) => ms > 0, 'must be above 0 (a load of no time starts nothing)'),
     warmupDuration: FIELDS.warmupDuration.optional(),
     baseline: phaseParams.optional(),
     intervention: phaseParams.optional(),

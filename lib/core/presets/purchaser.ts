@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { DurationSchema } from '../duration.ts';
+import { MAX_CONCURRENCY, MAX_WORKERS, overCeiling } from '../ceilings.ts';
+import { LoadDurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
@@ -9,8 +10,6 @@ export const PURCHASER_ITEMS = ['health-potion', 'mana-potion', 'sword', 'shield
 
 /** The general plan's cap on a rate (`limits.maxRps`); a purchaser may not ask for more. */
 const MAX_TOTAL_RATE = 10_000;
-/** Longest purchaser run (the seed's runs last minutes; a day is a generous safety cap). */
-const MAX_DURATION_MS = 24 * 3_600_000;
 /** Time allowed after the last scheduled start for lagging starts and in-flight purchases to be sent. */
 const DRAIN_MS = 60_000;
 
@@ -36,10 +35,10 @@ export const PurchaserSchema = z.strictObject({
   name: z.string().min(1).default('purchaser'),
   seed: z.int().default(1),
   target: presetTarget(30_000),
-  purchasers: z.int().min(1).max(10_000).default(3),
-  totalRate: z.number().positive().max(MAX_TOTAL_RATE),
-  duration: DurationSchema.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, { error: 'duration must be above 0 and at most 24h' }),
-  maxInFlight: z.int().min(1).max(100_000).default(1000),
+  purchasers: z.int().min(1).max(MAX_WORKERS, { error: overCeiling(String(MAX_WORKERS), 'units one load is cut into') }).default(3),
+  totalRate: z.number().positive().max(MAX_TOTAL_RATE, { error: overCeiling(`${MAX_TOTAL_RATE} per second`, "the purchaser's limits.maxRps") }),
+  duration: LoadDurationSchema,
+  maxInFlight: z.int().min(1).max(MAX_CONCURRENCY, { error: overCeiling(String(MAX_CONCURRENCY), 'lifecycles at once in one run') }).default(1000),
   /** Stagger each purchaser's first purchase by a seeded fraction of its interval (the seed's jitter). */
   startJitter: z.boolean().default(true),
   items: z.array(z.string().min(1)).min(1).default([...PURCHASER_ITEMS]),

@@ -1,13 +1,11 @@
 import * as z from 'zod';
-import { DurationSchema } from '../duration.ts';
+import { DurationSchema, LoadDurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 import { presetTargetShape, targetBasics } from './common.ts';
 
 const Fraction = z.number().min(0).max(1);
-/** Longest webhooks run (the seed's runs last seconds to minutes; a day is a generous safety cap). */
-const MAX_DURATION_MS = 24 * 3_600_000;
 /** Time allowed after the duration for the lifecycles running at the deadline to finish. */
 const DRAIN_MS = 60_000;
 /** Most virtual users a webhooks run may ask for. */
@@ -51,7 +49,7 @@ export const WebhooksSchema = z.strictObject({
   // The seed's -target flag is a bare URL: accept it as such, or the full object.
   target: z.preprocess((value) => (typeof value === 'string' ? { baseUrl: value } : value), TargetObject),
   vus: z.int().min(1).max(MAX_VUS).default(10),
-  duration: DurationSchema.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, { error: 'duration must be above 0 and at most 24h' }).default(30_000),
+  duration: LoadDurationSchema.default(30_000),
   disputeRatio: Fraction.default(0.3),
   stepDelay: DurationSchema.default(10),
   updatedRatio: Fraction.default(0.5),

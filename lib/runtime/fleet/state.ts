@@ -1,5 +1,8 @@
 import * as z from 'zod';
 
+/** The largest state (input or output) a Step Functions state may pass on: 256 KiB. */
+export const SFN_MAX_STATE_BYTES = 256 * 1024;
+
 /**
  * `FleetStateSchema`: what the state machine carries between steps. Ids and times only, never data
  * (a Standard state's payload is capped at 256 KiB): everything else lives in the run table.

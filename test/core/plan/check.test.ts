@@ -36,6 +36,7 @@ describe('Function: checkPlan', () => {
       'lifecycle.2.choose.then.0.request: unknown request "x4"; known requests: create, end',
       'lifecycle.2.choose.else.0.request: unknown request "x5"; known requests: create, end',
       'lifecycle.3.cleanup.0.choose.then.0.cleanup: a cleanup cannot contain another cleanup',
+      'lifecycle.3.cleanup.0.choose.then.0.cleanup.0.request: request "end" uses {{orderId}} before any step captures it (no step captures it)',
     ]);
   });
 
@@ -60,7 +61,7 @@ describe('Function: checkPlan', () => {
     ]);
   });
 
-  it('checks templates in paths, headers and bodies against the captured names', () => {
+  it('checks templates in paths, headers and bodies against the names captured before the step', () => {
     // Prepare
     const bad = {
       create: { method: 'POST', path: '/orders/{{tenant}}', headers: { 'x-trace': '{{trace}}' }, body: { a: ['{{vars.other}}'] } },
@@ -71,9 +72,18 @@ describe('Function: checkPlan', () => {
 
     // Assess
     expect(found).toEqual([
-      'requests.create: template uses "{{tenant}}" but no request captures "tenant"; captured: (none)',
-      'requests.create: template uses "{{trace}}" but no request captures "trace"; captured: (none)',
-      'requests.create: template uses "{{other}}" but no request captures "other"; captured: (none)',
+      'lifecycle.0.request: request "create" uses {{tenant}} before any step captures it (no step captures it)',
+      'lifecycle.0.request: request "create" uses {{trace}} before any step captures it (no step captures it)',
+      'lifecycle.0.request: request "create" uses {{other}} before any step captures it (no step captures it)',
+    ]);
+  });
+
+  it('still checks a request no step sends against the names any request captures', () => {
+    const bad = { create: { method: 'POST', path: '/orders/{{tenant}}' }, unused: { path: '/x/{{ghost}}' } };
+    const found = checkPlan(customPlan({ requests: bad, lifecycle: [{ request: 'create' }] })).map((p) => `${p.path.join('.')}: ${p.message}`);
+    expect(found).toEqual([
+      'lifecycle.0.request: request "create" uses {{tenant}} before any step captures it (no step captures it)',
+      'requests.unused: template uses "{{ghost}}" but no request captures "ghost"; captured: (none)',
     ]);
   });
 

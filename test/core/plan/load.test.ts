@@ -185,7 +185,7 @@ describe('Function: loadPlan', () => {
     });
 
     it.each([
-      { from: '  retryBackoff: 2s\n', to: '  retryBackoff: 2s\n  maxConnections: 20000\n', want: '29:19 api.maxConnections must be <= 10000, got number 20000' },
+      { from: '  retryBackoff: 2s\n', to: '  retryBackoff: 2s\n  maxConnections: 20000\n', want: '29:19 api.maxConnections at most 10000, got 20000 (sockets to the target, a file descriptor each; see README: Ceilings)' },
       { from: '  beforeEnd: 60s\n', to: '  beforeEnd: 60s\n  pollMaxAttempts: 20000\n', want: '23:20 intervals.pollMaxAttempts must be <= 10000, got number 20000' },
       { from: '  checkInterval: 10s', to: '  checkInterval: 10ms', want: '33:18 cleanup.checkInterval checkInterval 10ms makes more than 10000 checks within 10m 0s; use at least 60ms' },
     ])('reports a value the general plan cannot run ($want) at its position, not as a crash', ({ from, to, want }) => {
@@ -317,10 +317,10 @@ load: { model: batches, batchSize: 5, parallel: 2 }
       // Assess
       expect(brief(issues)).toEqual([
         '7:22 payloads.fields.type.exactly exact counts add up to 7 but payloads.count is 10',
-        '10:12 requests.details template uses "{{ghost}}" but no request captures "ghost"; captured: orderId',
         '13:14 lifecycle[1].request unknown request "creat"; known requests: create, details',
         '14:22 lifecycle[2].poll.request unknown request "detail"; known requests: create, details',
         '16:27 lifecycle[3].choose.weights.b weight "b" has no branch; branches: a',
+        '18:25 lifecycle[3].choose.branches.a[0].request request "details" uses {{ghost}} before any step captures it (no step captures it)',
       ]);
     });
 
