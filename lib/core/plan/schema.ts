@@ -10,6 +10,7 @@ import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
 import { ExpectationSchema } from './expectations.ts';
 import { HeadersSchema } from './headers.ts';
+import { PATH_RULE, forbiddenPathChar } from './request-path.ts';
 import { BackoffFactorSchema, ConcurrencySchema as Concurrency, RateSchema as Rate, WeightSchema, WorkersSchema as Workers } from './numbers.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -54,7 +55,10 @@ export type TargetSpec = z.output<typeof TargetSchema>;
 export const RequestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).default('GET'),
   /** Path (and query) appended to target.baseUrl, templated: `/details?orderId={{orderId}}`. */
-  path: z.string().startsWith('/', 'path must start with "/"'),
+  path: z.string().startsWith('/', 'path must start with "/"').superRefine((path, ctx) => {
+    const char = forbiddenPathChar(path);
+    if (char !== undefined) ctx.addIssue({ code: 'custom', message: `the path holds ${char}: ${PATH_RULE}` });
+  }),
   headers: HeadersSchema.default({}),
   /** A string (sent as is) or a JSON value (sent as application/json); both templated. */
   body: z.unknown().optional(),

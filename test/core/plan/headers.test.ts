@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { forbiddenHeaderChar, isHeaderName } from '../../../lib/core/plan/headers.ts';
+import { forbiddenPathChar } from '../../../lib/core/plan/request-path.ts';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
 import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
 import { hitPlan, type HitOptions } from '../../../lib/cli/hit-command.ts';
@@ -122,5 +123,25 @@ describe('Header validation of hit -H (hitPlan)', () => {
     expect(message('bad name: v')).toBe('HIT_INVALID invalid -H header name "bad name": a header name is letters, digits and !#$%&\'*+-.^_`|~ only');
     expect(message('authorization: Bearer s3cr3t\r\nx-admin: 1')).toBe(`HIT_INVALID invalid -H authorization: the value holds CR (U+000D): ${VALUE_RULE}`);
     expect(message('x-ok: a b')).toBe('accepted');
+  });
+});
+
+describe('Literal request paths (request-path.ts)', () => {
+  it.each([
+    { path: '/details?orderId={{orderId}}', want: undefined },
+    { path: '/a%20b/~x', want: undefined },
+    { path: '/a b', want: 'a space (U+0020)' },
+    { path: '/a\r\nHost: evil', want: 'CR (U+000D)' },
+    { path: '/a\nb', want: 'LF (U+000A)' },
+    { path: '/caf\u00e9', want: 'U+00E9' },
+  ])('forbiddenPathChar($path) is $want', ({ path, want }) => {
+    expect(forbiddenPathChar(path)).toBe(want);
+  });
+
+  it('refuses a plan path with CR LF at its position, naming the character', () => {
+    const text = 'kind: custom\nname: p\ntarget: { baseUrl: "http://127.0.0.1:8080" }\nrequests:\n  a: { path: "/a\\r\\nX-Injected: 1" }\nlifecycle: [ { request: a } ]\nload: { model: burst, count: 1 }\n';
+    expect(brief(issuesOf(() => loadPlan(text, 'p.yaml', {})))).toEqual([
+      '5:14 requests.a.path the path holds CR (U+000D): a path is visible ASCII only: percent-encode anything else (a space is %20, é is %C3%A9)',
+    ]);
   });
 });
