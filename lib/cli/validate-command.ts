@@ -6,9 +6,7 @@ export async function validateCommand(file: string, log: (line: string) => void 
   const loaded = await readPlan(file, log);
   if (!loaded) return EXIT.invalidInput;
   const { plan } = loaded;
-  process.stdout.write(
-    `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${describeLoad(plan)}, ${Object.keys(plan.requests).length} requests, ` +
-      `${plan.expect.length} expectations\n`,
-  );
+  const line = `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${describeLoad(plan)}, ${Object.keys(plan.requests).length} requests, ${plan.expect.length} expectations`;
+  process.stdout.write(`${loaded.redactor.text(line)}\n`);
   return EXIT.ok;
 }

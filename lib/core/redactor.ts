@@ -126,6 +126,17 @@ export class Redactor {
     return walk(data) as T;
   }
 
+  /**
+   * Masks an error's message and stack in place (its class, code and cause stay) and returns it, so
+   * an error can leave a component that knows the secrets without carrying one.
+   */
+  error<E>(error: E): E {
+    if (this.needles.length === 0 || !(error instanceof Error)) return error;
+    error.message = this.text(error.message);
+    if (error.stack !== undefined) error.stack = this.text(error.stack);
+    return error;
+  }
+
   /** A lifecycle event with its free-text fields (key, request, states, error kind, reason) redacted. */
   event(event: LifecycleEvent): LifecycleEvent {
     if (this.needles.length === 0) return event;
