@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { aggregateRun, type AggregateOutput } from '../lib/runtime/fleet/aggregate.ts';
 import { parseState } from '../lib/runtime/fleet/state.ts';
-import { deployedFleet, logger, type FleetDeps } from './shared/fleet-deps.ts';
-import { withPlanSecrets } from './shared/plan-secrets.ts';
+import { logger, type FleetDeps } from './shared/fleet-deps.ts';
+import { deployedPlanFleet, withPlanSecrets } from './shared/plan-secrets.ts';
 
 /** The `Aggregate` step: merge results, verify, evaluate expectations, write the report to S3. */
 export function makeAggregateHandler(deps: () => FleetDeps): (input: unknown) => Promise<AggregateOutput> {
@@ -15,4 +15,4 @@ export function makeAggregateHandler(deps: () => FleetDeps): (input: unknown) =>
     });
 }
 
-export const handler = middy(makeAggregateHandler(deployedFleet)).use(injectLambdaContext(logger));
+export const handler = middy(makeAggregateHandler(deployedPlanFleet)).use(injectLambdaContext(logger));

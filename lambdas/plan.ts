@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { planRun } from '../lib/runtime/fleet/plan-run.ts';
 import type { FleetState } from '../lib/runtime/fleet/state.ts';
-import { deployedFleet, logger, type FleetDeps } from './shared/fleet-deps.ts';
-import { withPlanSecrets } from './shared/plan-secrets.ts';
+import { logger, type FleetDeps } from './shared/fleet-deps.ts';
+import { deployedPlanFleet, withPlanSecrets } from './shared/plan-secrets.ts';
 
 /**
  * The `Plan` step: validate the execution input's plan against the deployment's allowlist and caps,
@@ -20,4 +20,4 @@ export function makePlanHandler(deps: () => FleetDeps): (input: unknown) => Prom
     });
 }
 
-export const handler = middy(makePlanHandler(deployedFleet)).use(injectLambdaContext(logger));
+export const handler = middy(makePlanHandler(deployedPlanFleet)).use(injectLambdaContext(logger));

@@ -2,8 +2,8 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parseState, type SweepState } from '../lib/runtime/fleet/state.ts';
 import { sweepRun } from '../lib/runtime/fleet/sweep.ts';
-import { deployedFleet, logger, type FleetDeps } from './shared/fleet-deps.ts';
-import { withPlanSecrets } from './shared/plan-secrets.ts';
+import { logger, type FleetDeps } from './shared/fleet-deps.ts';
+import { deployedPlanFleet, withPlanSecrets } from './shared/plan-secrets.ts';
 
 /** The `Sweep` step: take what no live worker holds, clean up open lifecycles, count the rest. */
 export function makeSweepHandler(deps: () => FleetDeps): (input: unknown) => Promise<SweepState> {
@@ -20,4 +20,4 @@ export function makeSweepHandler(deps: () => FleetDeps): (input: unknown) => Pro
     });
 }
 
-export const handler = middy(makeSweepHandler(deployedFleet)).use(injectLambdaContext(logger));
+export const handler = middy(makeSweepHandler(deployedPlanFleet)).use(injectLambdaContext(logger));

@@ -5,8 +5,8 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { UnitSchema } from '../lib/core/units.ts';
 import { parkMarginMs, runFleetUnit } from '../lib/runtime/fleet/worker.ts';
 import { publishUnitMetrics } from './shared/emf.ts';
-import { deployedFleet, logger, sharedHttpClient, type FleetDeps } from './shared/fleet-deps.ts';
-import { withPlanSecrets } from './shared/plan-secrets.ts';
+import { logger, sharedHttpClient, type FleetDeps } from './shared/fleet-deps.ts';
+import { deployedPlanFleet, withPlanSecrets } from './shared/plan-secrets.ts';
 
 /**
  * The worker: each SQS record is one unit. A body that is not a unit is rejected once (logged,
@@ -54,4 +54,4 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const handler = middy(makeWorkerHandler(deployedFleet)).use(injectLambdaContext(logger));
+export const handler = middy(makeWorkerHandler(deployedPlanFleet)).use(injectLambdaContext(logger));

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { awsClients } from '../../lib/adapters/aws/clients.ts';
-import { ParameterSecrets } from '../../lib/adapters/aws/parameter-secrets.ts';
 import { DynamoFleetStore } from '../../lib/adapters/aws/dynamo-fleet-store.ts';
 import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
 import { SqsUnitQueue } from '../../lib/adapters/aws/sqs-unit-queue.ts';
@@ -8,7 +7,7 @@ import { UndiciHttpClient } from '../../lib/adapters/http/undici-client.ts';
 import { systemClock } from '../../lib/adapters/local/system-clock.ts';
 import type { HttpClient } from '../../lib/core/ports.ts';
 import { fleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
-import { secretSourcesOf, type SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
+import type { SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
 import type { FleetServices } from '../../lib/runtime/fleet/services.ts';
 import { redactLogValue } from './log-redaction.ts';
 
@@ -28,8 +27,8 @@ let sharedHttp: HttpClient | undefined;
 /**
  * The deployed fleet's dependencies, built once per execution environment from the environment the
  * stack sets (a misconfigured deployment fails here, naming the variable) and reused while warm.
- * A plan's environment is the stack's secrets only (`secrets`, merged over an empty `env`): the
- * function's own variables, its AWS credentials among them, are never a plan's to read.
+ * `env` is empty: a plan never reads the function's own variables (its AWS credentials among them);
+ * the functions that load plans add the stack's secrets (`deployedPlanFleet` in plan-secrets.ts).
  */
 export function deployedFleet(): FleetDeps {
   if (cached) return cached;
@@ -41,7 +40,6 @@ export function deployedFleet(): FleetDeps {
     objects: new S3ObjectStore({ client: clients.s3, bucket: fleet.bucket }),
     fleet, env: {}, clock: systemClock,
     http: () => new UndiciHttpClient(),
-    secrets: new ParameterSecrets({ sources: secretSourcesOf(process.env) }),
   };
   return cached;
 }

@@ -1,8 +1,23 @@
+import { ParameterSecrets } from '../../lib/adapters/aws/parameter-secrets.ts';
 import { Redactor } from '../../lib/core/redactor.ts';
 import { SealedFleetStore, SealedUnitQueue } from '../../lib/runtime/fleet/sealed-fleet-store.ts';
 import { SecretSeal } from '../../lib/runtime/fleet/secret-seal.ts';
-import type { FleetDeps } from './fleet-deps.ts';
+import { secretSourcesOf } from '../../lib/runtime/fleet/secret-sources.ts';
+import { deployedFleet, type FleetDeps } from './fleet-deps.ts';
 import { rememberSecrets } from './log-redaction.ts';
+
+let deployedSecrets: ParameterSecrets | undefined;
+
+/**
+ * The deployed fleet's dependencies for a function that loads plans (plan, worker, sweep, aggregate):
+ * `deployedFleet()` plus the stack's secrets, read through Powertools Parameters from the names in
+ * `SECRETS` and cached by one provider per execution environment. Kept out of fleet-deps.ts so that
+ * dispatch and progress, which never see a secret, do not bundle the SSM and Secrets Manager clients.
+ */
+export function deployedPlanFleet(): FleetDeps {
+  deployedSecrets ??= new ParameterSecrets({ sources: secretSourcesOf(process.env) });
+  return { ...deployedFleet(), secrets: deployedSecrets };
+}
 
 /** What a function that loads plans works with while it holds the stack's secrets. */
 export interface PlanSecretsScope {

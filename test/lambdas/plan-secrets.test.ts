@@ -7,7 +7,8 @@ import type { SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
 import { makeAggregateHandler } from '../../lambdas/aggregate.ts';
 import { makePlanHandler } from '../../lambdas/plan.ts';
 import { publishUnitMetrics } from '../../lambdas/shared/emf.ts';
-import { deployedFleet, logger, type FleetDeps } from '../../lambdas/shared/fleet-deps.ts';
+import { logger, type FleetDeps } from '../../lambdas/shared/fleet-deps.ts';
+import { deployedPlanFleet } from '../../lambdas/shared/plan-secrets.ts';
 import { BUCKET, FLEET, pingPlan, scriptedTarget } from './fixtures.ts';
 
 const SENTINEL = 'SENTINEL-7f3a9c2e';
@@ -89,7 +90,7 @@ describe('the plan step and the stack\'s secrets', () => {
     });
     try {
       // Act
-      const deps = deployedFleet();
+      const deps = deployedPlanFleet();
 
       // Assess
       expect(deps.env).toEqual({});
