@@ -5,17 +5,19 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { UnitSchema } from '../lib/core/units.ts';
 import { parkMarginMs, runFleetUnit } from '../lib/runtime/fleet/worker.ts';
 import { publishUnitMetrics } from './shared/emf.ts';
-import { deployedFleet, logger, sharedHttpClient, type FleetDeps } from './shared/fleet-deps.ts';
+import { logger, sharedHttpClient, type FleetDeps } from './shared/fleet-deps.ts';
+import { deployedPlanFleet, withPlanSecrets } from './shared/plan-secrets.ts';
 
 /**
  * The worker: each SQS record is one unit. A body that is not a unit is rejected once (logged,
  * acknowledged), never retried forever; a unit held by another live worker, or any failure, is
  * reported in `batchItemFailures`, so only that record comes back after the visibility timeout.
- * Everything else is `runFleetUnit`: the same `runUnit` the local driver calls.
+ * Everything else is `runFleetUnit`: the same `runUnit` the local driver calls. The plan's
+ * `${env:NAME}` are the stack's secrets; a unit's cursors arrive sealed and are unsealed here
+ * (`withPlanSecrets`).
  */
 export function makeWorkerHandler(deps: () => FleetDeps, publish = publishUnitMetrics): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
-  return async (event, context) => {
-    const d = deps();
+  return async (event, context) => withPlanSecrets(deps(), async ({ deps: d, seal }) => {
     // Park while there is still time to hand the work on (Lambda ends the invocation hard at its timeout).
     const remaining = context.getRemainingTimeInMillis();
     const park = AbortSignal.timeout(Math.max(0, remaining - parkMarginMs(remaining)));
@@ -26,7 +28,7 @@ export function makeWorkerHandler(deps: () => FleetDeps, publish = publishUnitMe
         logger.error('rejected a message that is not a unit', { messageId: record.messageId, issues: parsed.error.issues.slice(0, 5) });
         return;
       }
-      const unit = parsed.data;
+      const unit = seal.unseal(parsed.data);
       let outcome: Awaited<ReturnType<typeof runFleetUnit>>;
       try {
         outcome = await runFleetUnit(unit, {
@@ -41,7 +43,7 @@ export function makeWorkerHandler(deps: () => FleetDeps, publish = publishUnitMe
       logger.info('unit', { runId: unit.runId, unitId: unit.unitId, status: outcome.status, attempt: outcome.attempt, continuations: outcome.continuations, saved: outcome.saved });
     };
     return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
-  };
+  });
 }
 
 function safeJson(text: string): unknown {
@@ -52,4 +54,4 @@ function safeJson(text: string): unknown {
   }
 }
 
-export const handler = middy(makeWorkerHandler(deployedFleet)).use(injectLambdaContext(logger));
+export const handler = middy(makeWorkerHandler(deployedPlanFleet)).use(injectLambdaContext(logger));

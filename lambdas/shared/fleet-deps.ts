@@ -8,7 +8,9 @@ import { systemClock } from '../../lib/adapters/local/system-clock.ts';
 import { fleetPolicy } from '../../lib/core/allowlist/allowlist.ts';
 import type { HttpClient } from '../../lib/core/ports.ts';
 import { fleetEnv } from '../../lib/runtime/fleet/fleet-env.ts';
+import type { SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
 import type { FleetServices } from '../../lib/runtime/fleet/services.ts';
+import { redactLogValue } from './log-redaction.ts';
 
 /** Everything the fleet's Lambdas share: the run table, the queue, the bucket, a clock, HTTP. */
 export interface FleetDeps extends FleetServices {
@@ -16,6 +18,8 @@ export interface FleetDeps extends FleetServices {
   readonly http: () => HttpClient;
   /** The HTTP client workers send through; default: one keep-alive pool per warm environment. */
   readonly workerHttp?: HttpClient | undefined;
+  /** The stack's secrets, read by the functions that load plans (see `withPlanSecrets`); none when absent. */
+  readonly secrets?: SecretValues | undefined;
 }
 
 let cached: FleetDeps | undefined;
@@ -24,6 +28,8 @@ let sharedHttp: HttpClient | undefined;
 /**
  * The deployed fleet's dependencies, built once per execution environment from the environment the
  * stack sets (a misconfigured deployment fails here, naming the variable) and reused while warm.
+ * `env` is empty: a plan never reads the function's own variables (its AWS credentials among them);
+ * the functions that load plans add the stack's secrets (`deployedPlanFleet` in plan-secrets.ts).
  */
 export function deployedFleet(): FleetDeps {
   if (cached) return cached;
@@ -33,7 +39,7 @@ export function deployedFleet(): FleetDeps {
     store: new DynamoFleetStore({ client: clients.dynamo, tableName: fleet.tableName }),
     queue: new SqsUnitQueue({ client: clients.sqs, queueUrl: fleet.queueUrl }),
     objects: new S3ObjectStore({ client: clients.s3, bucket: fleet.bucket }),
-    fleet, env: process.env, clock: systemClock,
+    fleet, env: {}, clock: systemClock,
     // Every connection's address is checked against the stack's allowlist (DNS rebinding, private ranges).
     http: () => new UndiciHttpClient({ allowlist: fleetPolicy(fleet.allowedHosts) }),
   };
@@ -47,5 +53,8 @@ export function sharedHttpClient(deps: FleetDeps): HttpClient {
   return sharedHttp;
 }
 
-/** The fleet's structured logger (Powertools: JSON lines with the request id and cold start). */
-export const logger = new Logger({ serviceName: 'loadfleet' });
+/**
+ * The fleet's structured logger (Powertools: JSON lines with the request id and cold start). Every
+ * string it prints is masked with the secrets this environment has read (see log-redaction.ts).
+ */
+export const logger = new Logger({ serviceName: 'loadfleet', jsonReplacerFn: redactLogValue });

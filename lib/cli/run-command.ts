@@ -12,7 +12,6 @@ import { LoadfleetError } from '../core/errors.ts';
 import { baseUrlProblem, parseBaseUrl } from '../core/plan/base-url.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { loadPlan, type LoadedPlan } from '../core/plan/load.ts';
-import { redact } from '../core/plan/source.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { writeJsonReport } from '../report/json.ts';
 import { renderSummary } from '../report/terminal.ts';
@@ -100,8 +99,23 @@ export interface ExecuteOptions extends RunCommandOptions {
 /**
  * Runs a loaded plan on this machine, the one path every command takes (`run`, `demo`, `hit`): apply
  * overrides, check the allowlist, open the outputs, install the stop signals, run, report.
+ *
+ * Nothing it writes carries a value from the environment: every line goes through the plan's
+ * `redactor` on its way to `log`, the event log and the report are masked where they are written
+ * (`CsvEventSink`, `buildLocalReport`), and an error leaving it is masked too.
  */
-export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log: (line: string) => void): Promise<RunCommandResult> {
+export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, printLine: (line: string) => void): Promise<RunCommandResult> {
+  const { redactor } = loaded;
+  const log = (line: string): void => printLine(redactor.text(line));
+  try {
+    return await executeRedacted(loaded, opts, log);
+  } catch (error) {
+    throw redactor.error(error);
+  }
+}
+
+async function executeRedacted(loaded: LoadedPlan, opts: ExecuteOptions, log: (line: string) => void): Promise<RunCommandResult> {
+  const { redactor } = loaded;
   let plan = loaded.plan;
   if (opts.baseUrl !== undefined) {
     // The override meets the plan's own rules on baseUrl (no template, http(s), no query).
@@ -130,7 +144,7 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
       await mkdir(outDir, { recursive: true });
       await access(outDir, constants.W_OK);
       // With worker threads each thread writes its own part; the parts are joined afterwards.
-      if (threads === 1) events = await CsvEventSink.open(join(outDir, 'events.csv'));
+      if (threads === 1) events = await CsvEventSink.open(join(outDir, 'events.csv'), redactor);
     } catch (error) {
       log(`error: cannot write reports to ${outDir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Pass --out with a writable folder.`);
       return { exitCode: EXIT.invalidInput };
@@ -147,12 +161,13 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
       display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
     };
     const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
+    // The report comes back masked (buildLocalReport): report.json, the summary and the caller all get that one.
     const { report } = http
-      ? await runLocal({ ...common, http, events })
-      : await runThreaded({ ...common, allowlist, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined });
+      ? await runLocal({ ...common, http, events, redactor })
+      : await runThreaded({ ...common, allowlist, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined, secrets: loaded.secrets });
     display.stop();
     if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
-    if (summary) process.stdout.write(redact(renderSummary(report), loaded.secrets) + '\n');
+    if (summary) process.stdout.write(renderSummary(report) + '\n');
     if (!opts.quiet && writeFiles) log(`reports: ${join(outDir, 'report.json')}, ${join(outDir, 'events.csv')}`);
     const exitCode = report.status === 'aborted' ? EXIT.interrupted : report.status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
     return writeFiles ? { exitCode, report, outDir } : { exitCode, report };

@@ -16,9 +16,7 @@ export async function validateCommand(file: string, opts: ValidateOptions = {}, 
   if (!loaded) return EXIT.invalidInput;
   const { plan } = loaded;
   if (!allowedTarget(plan.target.baseUrl, opts.allowHost, log)) return EXIT.invalidInput;
-  process.stdout.write(
-    `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${describeLoad(plan)}, ${Object.keys(plan.requests).length} requests, ` +
-      `${plan.expect.length} expectations\n`,
-  );
+  const line = `ok: ${file}: plan "${plan.name}" (${loaded.kind}): ${describeLoad(plan)}, ${Object.keys(plan.requests).length} requests, ${plan.expect.length} expectations`;
+  process.stdout.write(`${loaded.redactor.text(line)}\n`);
   return EXIT.ok;
 }

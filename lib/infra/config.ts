@@ -10,6 +10,7 @@
  */
 import * as z from 'zod';
 import type { Construct } from 'constructs';
+import { SecretSourcesSchema } from '../runtime/fleet/secret-sources.ts';
 
 /** CDK context key the stack configuration is read from. */
 export const CONFIG_CONTEXT_KEY = 'loadfleet';
@@ -25,6 +26,8 @@ const HOST_PATTERN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Z
 
 // Lambda caps the whole environment at 4 KB and every fleet function carries ALLOWED_HOSTS.
 const MAX_ALLOWED_HOSTS_JSON_CHARS = 2048;
+// The functions that load plans also carry SECRETS (names and ARNs), within the same 4 KB.
+const MAX_SECRETS_JSON_CHARS = 1024;
 
 const isTimeZone = (tz: string): boolean => {
   try {
@@ -89,6 +92,15 @@ export const FleetConfigSchema = z.object({
       message: `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(30),
+  /**
+   * Secrets plans may use as `${env:NAME}`, by name: `{ TARGET_TOKEN: { ssm: "/loadfleet/target-token" } }`
+   * (an SSM parameter, SecureString decrypted) or `{ API_KEY: { secret: "name-or-arn" } }` (Secrets
+   * Manager). The functions that load plans read them at run time (cached five minutes) and may read
+   * nothing else; on AWS a plan sees no other variable.
+   */
+  secrets: SecretSourcesSchema.refine((s) => JSON.stringify(s).length <= MAX_SECRETS_JSON_CHARS, {
+    message: `serialised secrets exceed ${MAX_SECRETS_JSON_CHARS} characters (Lambda environment is capped at 4 KB)`,
+  }).default({}),
   /** Email subscribed to DLQ alarms; no topic is created without it. */
   alarmEmail: z.email().optional(),
   /**

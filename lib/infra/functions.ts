@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import type { FleetConfig } from './config.ts';
 import { PLANS_PREFIX, RUNS_PREFIX } from './reports.ts';
+import { allowSecrets, secretsEnvironment } from './secrets.ts';
 
 /** Repository root: entries, package.json and the lock file are resolved from here, not from the cwd. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -200,20 +201,23 @@ export class ControlFunctions extends Construct {
   constructor(scope: Construct, id: string, props: ControlFunctionsProps) {
     super(scope, id);
     const environment = fleetEnvironment(props.config, props);
-    const make = (name: ControlFunctionName, title: string, description: string, timeoutSeconds: number) =>
+    const make = (name: ControlFunctionName, title: string, description: string, timeoutSeconds: number, extra: Record<string, string> = {}) =>
       createFleetFunction(this, title, {
         name,
         description,
         timeout: Duration.seconds(timeoutSeconds),
-        environment,
+        environment: { ...environment, ...extra },
         logRetention: props.logRetention,
       });
+    // The steps that load the plan (validate and set up, clean up, verify) resolve its secrets.
+    const secrets = secretsEnvironment(props.config.secrets);
 
-    const plan = make('plan', 'Plan', 'Validates a plan against the allowlist and caps, stores the run', 60);
+    const plan = make('plan', 'Plan', 'Validates a plan against the allowlist and caps, stores the run', 60, secrets);
     const dispatch = make('dispatch', 'Dispatch', 'Enqueues the run\'s work units', 300);
     const progress = make('progress', 'Progress', 'Reports whether every unit of a run has finished', 60);
-    const sweep = make('sweep', 'Sweep', 'Re-enqueues or closes units that went missing', 900);
-    const aggregate = make('aggregate', 'Aggregate', 'Merges unit results into the run report', 300);
+    const sweep = make('sweep', 'Sweep', 'Re-enqueues or closes units that went missing', 900, secrets);
+    const aggregate = make('aggregate', 'Aggregate', 'Merges unit results into the run report', 300, secrets);
+    for (const f of [plan, sweep, aggregate]) allowSecrets(f.role, this, props.config.secrets);
 
     // plan: record the run; read only stored plans.
     props.table.grantWriteData(plan.role);

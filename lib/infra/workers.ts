@@ -11,6 +11,7 @@ import type { FleetConfig } from './config.ts';
 import { allowObjects, createFleetFunction, fleetEnvironment } from './functions.ts';
 import type { FleetFunction, FleetResources } from './functions.ts';
 import { RUNS_PREFIX } from './reports.ts';
+import { allowSecrets, secretsEnvironment } from './secrets.ts';
 
 /** Properties of {@link Workers}. */
 export interface WorkersProps extends FleetResources {
@@ -31,7 +32,7 @@ export class Workers extends Construct {
       description: 'Executes work units: sends the planned traffic and records results',
       timeout: Duration.seconds(config.workerTimeoutSeconds),
       memorySize: config.workerMemoryMb,
-      environment: fleetEnvironment(config, props),
+      environment: { ...fleetEnvironment(config, props), ...secretsEnvironment(config.secrets) },
       logRetention: props.logRetention,
     });
     const { fn, role } = this.worker;
@@ -41,6 +42,8 @@ export class Workers extends Construct {
     props.table.grantReadWriteData(role);
     props.queue.grantSendMessages(role);
     allowObjects(role, props.bucket, RUNS_PREFIX, ['s3:PutObject']);
+    // The plan's secrets, to render its requests.
+    allowSecrets(role, this, config.secrets);
 
     fn.addEventSource(
       new SqsEventSource(props.queue, {

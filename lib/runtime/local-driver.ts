@@ -14,6 +14,7 @@ import type { Unit } from '../core/units.ts';
 import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
 import { recordDropped } from '../core/load/batches.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
+import { Redactor } from '../core/redactor.ts';
 import { lifecycleEnv, runSystemSteps, runUnit, type InProcessUnits, type UnitRuntime } from './run-unit.ts';
 
 /** Live figures of a running run, for progress displays. */
@@ -44,6 +45,8 @@ export interface LocalRunOptions {
   readonly store?: RunStore;
   /** Plan warnings, kept in the report's notes. */
   readonly warnings?: readonly string[];
+  /** Masks the plan's secrets in the report (`LoadedPlan.redactor`); default: nothing to mask. */
+  readonly redactor?: Redactor | undefined;
   /** Receives the live counters; the object is updated in place while the run goes on. */
   readonly onStart?: (progress: Readonly<LiveProgress>) => void;
   /** Run only units i with i mod count === index (a worker thread's share); default all. */
@@ -117,7 +120,9 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
 
   const result = mergeUnitResults(await store.unitResults(opts.runId));
   if (guard.reason !== undefined && !opts.stop.aborted) notes.push(`run stopped early: ${guard.reason}`);
-  const report = buildLocalReport({ plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted });
+  const report = buildLocalReport({
+    plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted, redactor: opts.redactor ?? Redactor.none,
+  });
   return { report, result };
 }
 
@@ -175,12 +180,16 @@ export interface LocalReportInput {
   readonly setupFailed?: boolean;
   /** The run was stopped by the user (first SIGINT): status `aborted`. */
   readonly aborted: boolean;
+  /** Masks the plan's secrets in the finished report (verified values, keys, reasons, notes, expectations). */
+  readonly redactor: Redactor;
 }
 
 /**
  * Builds a local run's report from its merged result: the report model, the plan's expectations
  * evaluated against it, and the status (`aborted` after a stop, `failed` when setup or an expectation
- * failed, else `completed`). Shared by the single-threaded driver and the worker-thread coordinator.
+ * failed, else `completed`). Shared by the single-threaded driver, the worker-thread coordinator and
+ * the fleet's aggregate step, so each report leaves here masked: expectations are judged on the real
+ * values, then every string of the report (and every key) goes through `redactor`.
  */
 export function buildLocalReport(input: LocalReportInput): RunReport {
   const { plan } = input;
@@ -198,7 +207,7 @@ export function buildLocalReport(input: LocalReportInput): RunReport {
   });
   const failed = (input.setupFailed ?? false) || expectations.some((e) => !e.ok);
   const status = input.aborted ? 'aborted' : failed ? 'failed' : 'completed';
-  return { ...draft, status, expectations, notes: [...draft.notes, ...input.notes] };
+  return input.redactor.value({ ...draft, status, expectations, notes: [...draft.notes, ...input.notes] });
 }
 
 /** 0, 1, ..., n - 1, one at a time. */

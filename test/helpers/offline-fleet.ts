@@ -17,6 +17,7 @@ import type { FleetDeps } from '../../lambdas/shared/fleet-deps.ts';
 import { makeSweepHandler } from '../../lambdas/sweep.ts';
 import { makeWorkerHandler } from '../../lambdas/worker.ts';
 import type { UnitMetric } from '../../lib/runtime/fleet/unit-metrics.ts';
+import type { SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
 import { leaseMsFor } from '../../lib/runtime/fleet/worker.ts';
 import { startAwsEmulators, type AwsEmulators } from './aws-emulators.ts';
 import { CrashSwitch } from './fleet-faults.ts';
@@ -47,6 +48,10 @@ export interface OfflineFleetOptions {
   readonly fault?: (unitId: string, receiveCount: number) => WorkerFault;
   /** Runs once the units are dispatched (e.g. to send a duplicate, or to stop the run later). */
   readonly afterDispatch?: (ctx: { store: FleetStore; queue: SqsUnitQueue; runId: string }) => Promise<void> | void;
+  /** The stack's secrets, as the functions that load plans read them (default: none). */
+  readonly secrets?: SecretValues;
+  /** Also gives each worker's metrics to this (e.g. the real EMF publisher); they are collected either way. */
+  readonly publish?: (metrics: readonly UnitMetric[]) => void;
 }
 
 /** What an offline run leaves to assert on. */
@@ -56,6 +61,8 @@ export interface OfflineFleetRun {
   readonly objects: S3ObjectStore;
   readonly poller: SqsEventSourcePoller;
   readonly metrics: UnitMetric[];
+  /** The body of every SQS message delivered to a worker, in order. */
+  readonly messages: string[];
   readonly aws: AwsEmulators;
 }
 
@@ -77,20 +84,26 @@ export async function runOfflineFleet(opts: OfflineFleetOptions): Promise<Offlin
     limits: { maxRps: 2000, maxDurationSeconds: 600, maxRequests: 1_000_000 }, workerTimeoutMs, startLeadMs: opts.startLeadMs ?? 300, maxConcurrency: opts.maxConcurrency ?? 5,
   };
   const http = new UndiciHttpClient();
-  const deps: FleetDeps = { store, queue, objects, fleet, env: {}, clock: systemClock, http: () => new UndiciHttpClient(), workerHttp: http };
+  const deps: FleetDeps = { store, queue, objects, fleet, env: {}, clock: systemClock, http: () => new UndiciHttpClient(), workerHttp: http, secrets: opts.secrets };
   const metrics: UnitMetric[] = [];
-  const worker = makeWorkerHandler(() => deps, (m) => metrics.push(...m));
+  const messages: string[] = [];
+  const publish = (m: readonly UnitMetric[]): void => {
+    metrics.push(...m);
+    opts.publish?.(m);
+  };
+  const worker = makeWorkerHandler(() => deps, publish);
   const poller = new SqsEventSourcePoller({
     sqs: aws.clients.sqs, queueUrl: aws.queueUrl, batchSize: 1, maxConcurrency: fleet.maxConcurrency, functionTimeoutMs: workerTimeoutMs, waitTimeSeconds: 1,
     handler: worker,
     onInvoke: (event: SQSEvent) => {
+      messages.push(...event.Records.map((r) => r.body));
       const record = event.Records[0];
       const unitId = record ? (JSON.parse(record.body) as { unitId: string }).unitId : '';
       const fault = opts.fault?.(unitId, Number(record?.attributes.ApproximateReceiveCount ?? 1));
       if (!fault) return;
       const crash = new CrashSwitch('crashAfterSends' in fault ? fault.crashAfterSends : undefined);
       const dying: FleetDeps = { ...deps, store: crash.store(store, { afterCompleting: 'crashAfterSaving' in fault }), workerHttp: crash.http(http) };
-      return { handler: makeWorkerHandler(() => dying, (m) => metrics.push(...m)) };
+      return { handler: makeWorkerHandler(() => dying, publish) };
     },
   });
   const { definition, taskResources } = synthesizedStateMachine();
@@ -109,7 +122,7 @@ export async function runOfflineFleet(opts: OfflineFleetOptions): Promise<Offlin
   await poller.start();
   try {
     const execution = await runStateMachine({ definition, input: opts.input, handlers, waitScale: 0.05, functionTimeoutMs: 900_000 });
-    return { execution, store, objects, poller, metrics, aws };
+    return { execution, store, objects, poller, metrics, messages, aws };
   } finally {
     await poller.stop();
     await http.close();

@@ -17,6 +17,7 @@ describe('FleetConfig', () => {
       schedules: [],
       reportRetentionDays: 90,
       logRetentionDays: 30,
+      secrets: {},
       sourceMaps: false,
     });
   });
@@ -66,6 +67,12 @@ describe('FleetConfig', () => {
     [{ schedules: [{ ...NIGHTLY, name: 'has space' }] }, 'loadfleet.schedules.0.name'],
     [{ schedules: [NIGHTLY, NIGHTLY] }, 'loadfleet.schedules'],
     [{ maxConcurrency: '10' }, 'loadfleet.maxConcurrency'],
+    [{ secrets: { '9TOKEN': { ssm: '/loadfleet/token' } } }, 'loadfleet.secrets.9TOKEN'],
+    [{ secrets: { TOKEN: { ssm: 'has space' } } }, 'loadfleet.secrets.TOKEN.ssm'],
+    [{ secrets: { TOKEN: { secret: 'arn:aws:s3:::bucket' } } }, 'loadfleet.secrets.TOKEN.secret'],
+    [{ secrets: { TOKEN: { ssm: '/a', secret: 'b' } } }, 'loadfleet.secrets.TOKEN'],
+    [{ secrets: { TOKEN: { vault: 'x' } } }, 'loadfleet.secrets.TOKEN'],
+    [{ secrets: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`TOKEN_${i}`, { ssm: `/loadfleet/a-rather-long-parameter-name-${i}` }])) }, 'loadfleet.secrets'],
   ])('rejects %j naming %s', (raw, key) => {
     expect(() => parseFleetConfig(raw)).toThrow(new RegExp(`^Invalid loadfleet config:[\\s\\S]*\\n  ${key.replace(/\./g, '\\.')}: `));
   });
@@ -83,6 +90,17 @@ describe('FleetConfig', () => {
 
   it('rejects invalid JSON with a clear message', () => {
     expect(() => parseFleetConfig('{nope')).toThrow(/^Invalid loadfleet config: not valid JSON/);
+  });
+
+  it('accepts secrets by SSM parameter name or ARN and Secrets Manager name or ARN', () => {
+    const secrets = {
+      TARGET_TOKEN: { ssm: '/loadfleet/target-token' },
+      PLAIN: { ssm: 'plain-name' },
+      SHARED: { ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/shared/token' },
+      API_KEY: { secret: 'loadfleet/api-key' },
+      DB: { secret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf' },
+    };
+    expect(parseFleetConfig({ secrets }).secrets).toEqual(secrets);
   });
 
   it('accepts IPv6 literals and ports', () => {

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { LoadfleetError } from '../../core/errors.ts';
 import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
+import { Redactor } from '../../core/redactor.ts';
 
 /** Columns of events.csv, in order. */
 export const EVENT_CSV_COLUMNS = [
@@ -38,6 +39,9 @@ export class EventSinkClosedError extends LoadfleetError {
  *
  * A chunk is a list of flat rows joined once when it is written, not one string grown row by row: a
  * string grown by `+=` is a tree of thousands of pieces that has to be walked to be written.
+ *
+ * Every row goes through the sink's `Redactor` (the plan's secrets), so no value from the environment
+ * reaches the file, whatever a lifecycle key or a failure reason holds.
  */
 export class CsvEventSink implements EventSink {
   private closed = false;
@@ -45,7 +49,10 @@ export class CsvEventSink implements EventSink {
   private rows: string[] = [];
   private chars = 0;
 
-  private constructor(private readonly file: WriteStream) {
+  private constructor(
+    private readonly file: WriteStream,
+    private readonly redactor: Redactor,
+  ) {
     // Remember a stream failure (disk full, file removed) and report it from close(); an 'error'
     // nobody listens to would otherwise crash the process.
     file.on('error', (error: unknown) => {
@@ -54,19 +61,19 @@ export class CsvEventSink implements EventSink {
     this.add(`${EVENT_CSV_COLUMNS.join(',')}\n`);
   }
 
-  /** Opens (creating folders as needed) and truncates the file at `path`. */
-  static async open(path: string): Promise<CsvEventSink> {
+  /** Opens (creating folders as needed) and truncates the file at `path`; rows are masked with `redactor`. */
+  static async open(path: string, redactor: Redactor = Redactor.none): Promise<CsvEventSink> {
     await mkdir(dirname(path), { recursive: true });
     const file = createWriteStream(path, { encoding: 'utf8' });
     await once(file, 'open');
-    return new CsvEventSink(file);
+    return new CsvEventSink(file, redactor);
   }
 
   /** Appends one event as a row; throws `EventSinkClosedError` after `close()`. */
   write(event: LifecycleEvent): void {
     if (this.closed) throw new EventSinkClosedError();
     if (this.failure !== undefined) return;
-    this.add(csvEventRow(event));
+    this.add(csvEventRow(event, this.redactor));
     if (this.chars >= CHUNK_CHARS) this.flush();
   }
 
@@ -108,8 +115,9 @@ export class CsvEventSink implements EventSink {
 /** The cells of the row being formatted (reused: formatting is synchronous). `join` writes undefined as ''. */
 const CELLS: Array<string | number | undefined> = Array.from({ length: EVENT_CSV_COLUMNS.length }, () => '');
 
-/** One event as a CSV row of `EVENT_CSV_COLUMNS`, line break included. */
-export function csvEventRow(event: LifecycleEvent): string {
+/** One event as a CSV row of `EVENT_CSV_COLUMNS`, line break included, its free text masked with `redactor`. */
+export function csvEventRow(raw: LifecycleEvent, redactor: Redactor = Redactor.none): string {
+  const event = redactor.event(raw);
   const cells = CELLS;
   cells[0] = isoOf(event.at);
   cells[1] = cell(event.unitId);

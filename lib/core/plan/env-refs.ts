@@ -1,3 +1,4 @@
+import { MIN_SECRET_LENGTH, Redactor } from '../redactor.ts';
 import { PlanValidationError, formatPath } from './issues.ts';
 import type { PlanIssue } from './issues.ts';
 import type { ParsedSource } from './positions.ts';
@@ -5,10 +6,16 @@ import type { ParsedSource } from './positions.ts';
 /** The environment, passed in (lib/core never reads `process.env`). */
 export type EnvMap = Readonly<Record<string, string | undefined>>;
 
-/** The outcome of {@link collectEnvRefs}: the new data, the values taken from the environment, and problems. */
+/**
+ * The outcome of {@link collectEnvRefs}: the new data, the values taken from the environment (every
+ * one of them, whether or not the plan turns out valid, so that problems can be reported without
+ * them), the names of variables whose values are too short to mask, and problems.
+ */
 export interface EnvResolution {
   readonly data: unknown;
   readonly secrets: string[];
+  /** Variables used whose value has 1 to 3 characters: such values are not masked (see `MIN_SECRET_LENGTH`). */
+  readonly unmasked: string[];
   readonly issues: PlanIssue[];
 }
 
@@ -19,9 +26,6 @@ export interface EnvResolution {
 const REF_RE = /(\$?)\$\{env:([^}]*)(\}?)/g;
 const BODY_RE = /^([A-Za-z_][A-Za-z0-9_]*)(?::-([\s\S]*))?$/;
 
-/** The shortest secret `redact` hides: shorter values would mangle ordinary text. */
-const MIN_SECRET_LENGTH = 4;
-
 /**
  * `collectEnvRefs` is {@link resolveEnvRefs} without the throw: it substitutes what it can and
  * returns the problems, so a caller can report them together with schema issues. A reference that
@@ -29,6 +33,7 @@ const MIN_SECRET_LENGTH = 4;
  */
 export function collectEnvRefs(data: unknown, env: EnvMap, source: ParsedSource): EnvResolution {
   const secrets = new Set<string>();
+  const unmasked = new Set<string>();
   const issues: PlanIssue[] = [];
 
   const resolveString = (text: string, path: ReadonlyArray<PropertyKey>): string => {
@@ -56,6 +61,7 @@ export function collectEnvRefs(data: unknown, env: EnvMap, source: ParsedSource)
         return '';
       }
       secrets.add(value);
+      if (value.length > 0 && value.length < MIN_SECRET_LENGTH) unmasked.add(name);
       return value;
     });
   };
@@ -69,7 +75,7 @@ export function collectEnvRefs(data: unknown, env: EnvMap, source: ParsedSource)
     return value;
   };
 
-  return { data: walk(data, []), secrets: [...secrets], issues };
+  return { data: walk(data, []), secrets: [...secrets], unmasked: [...unmasked], issues };
 }
 
 /**
@@ -94,16 +100,14 @@ export function resolveEnvRefs(data: unknown, env: EnvMap, source: ParsedSource)
 }
 
 /**
- * `redact` replaces every occurrence of each secret in `text` with `***`. Secrets shorter than four
- * characters are ignored (hiding every `1` or `on` would ruin the text and protect nothing); longer
- * secrets are replaced first, so one that contains another is hidden whole.
+ * `redact` replaces every occurrence of each secret in `text` with `***` (a one-off {@link Redactor};
+ * build a `Redactor` to redact many texts). Secrets shorter than four characters are ignored (hiding
+ * every `1` or `on` would ruin the text and protect nothing); secrets that overlap or contain one
+ * another are hidden whole.
  *
  * @example
  * redact('Authorization: Bearer s3cr3t', ['s3cr3t']); // 'Authorization: Bearer ***'
  */
 export function redact(text: string, secrets: readonly string[]): string {
-  return secrets
-    .filter((secret) => secret.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length)
-    .reduce((acc, secret) => acc.split(secret).join('***'), text);
+  return new Redactor(secrets).text(text);
 }

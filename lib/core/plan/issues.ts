@@ -1,4 +1,5 @@
 import { LoadfleetError } from '../errors.ts';
+import type { Redactor } from '../redactor.ts';
 
 /** `SourcePosition` is a 1-based line and column in a plan file. */
 export interface SourcePosition {
@@ -89,4 +90,18 @@ export class PlanValidationError extends LoadfleetError {
     super('PLAN_INVALID', formatIssues(sorted), options);
     this.issues = sorted;
   }
+}
+
+/**
+ * `redactIssues` returns `error` with every value the redactor hides masked in its issues' messages
+ * and paths (the same error when there is nothing to hide). The plan loader applies it to every
+ * problem it reports once `${env:NAME}` values are substituted: schema messages quote the offending
+ * value, and that value may be one of them.
+ */
+export function redactIssues(error: PlanValidationError, redactor: Redactor): PlanValidationError {
+  if (!redactor.active) return error;
+  return new PlanValidationError(
+    error.issues.map((issue) => ({ ...issue, path: redactor.text(issue.path), message: redactor.text(issue.message) })),
+    { cause: error.cause },
+  );
 }

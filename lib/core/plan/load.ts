@@ -1,11 +1,13 @@
 import * as z from 'zod';
 import { CEILINGS_DOC, MAX_PLAN_BYTES } from '../ceilings.ts';
 import { PRESETS } from '../presets/index.ts';
+import { Redactor } from '../redactor.ts';
 import { checkPlan, planWarnings } from './check.ts';
 import { PlanSchema, type Plan } from './schema.ts';
+import { redactIssues } from './issues.ts';
 import {
   PlanValidationError, collectEnvRefs, formatPath, issuesFromZod, parseSource, planErrorMap, sortIssues, validateSource,
-  type ParsedSource, type PlanIssue,
+  type EnvResolution, type ParsedSource, type PlanIssue,
 } from './source.ts';
 
 export { formatPath };
@@ -15,6 +17,8 @@ export interface LoadedPlan {
   readonly plan: Plan;
   readonly kind: string;
   readonly secrets: readonly string[];
+  /** Hides `secrets`: every sink a run writes to (terminal, report, events, logs) goes through it. */
+  readonly redactor: Redactor;
   /** Not errors, but worth telling the user (printed by validate and run, kept in the report's notes). */
   readonly warnings: readonly string[];
 }
@@ -26,6 +30,9 @@ const KindSchema = z.object({ kind: z.string({ error: 'every plan starts with "k
  * `${env:NAME}`, validate the preset's own shape (or the general plan), compile the preset, and check
  * cross-references. Every problem is reported at once with file:line:col and the key path, before
  * anything is sent. Throws `PlanValidationError`.
+ *
+ * Values taken from the environment never appear in what it reports: problems found after the
+ * substitution (which quote the values at fault) and warnings are redacted with `redactor`.
  *
  * @example
  * const { plan } = loadPlan(readFileSync('examples/day-in-life.yaml', 'utf8'), 'examples/day-in-life.yaml', process.env);
@@ -47,17 +54,33 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
   }
   const source = parseSource(text, file);
   const refs = collectEnvRefs(source.data, env, source);
-  const resolved: ParsedSource = { ...source, data: refs.data };
-  const { kind } = validateSource(resolved, KindSchema);
+  const redactor = new Redactor(refs.secrets);
+  let loaded: Pick<LoadedPlan, 'plan' | 'kind'>;
+  try {
+    loaded = validateResolved(source, refs);
+  } catch (error) {
+    throw error instanceof PlanValidationError ? redactIssues(error, redactor) : error;
+  }
+  const unmasked = refs.unmasked.map((name) => `\${env:${name}} has fewer than 4 characters, too few to mask: it is shown as is in output`);
+  const warnings = [...unmasked, ...planWarnings(loaded.plan).map((w) => redactor.text(w))];
+  return { ...loaded, secrets: refs.secrets, redactor, warnings };
+}
+
+/** Validates the substituted data: kind, shape, the preset's compilation, cross-references. */
+function validateResolved(source: ParsedSource, refs: EnvResolution): Pick<LoadedPlan, 'plan' | 'kind'> {
+  // Messages quote offending values (cut past 40 characters) from `source.data`, which holds the
+  // plan as written: `${env:NAME}`, never the value. Custom checks quote the value they were given,
+  // which `loadPlan` masks afterwards.
+  const { kind } = validateSource(source, KindSchema, refs.data);
   const preset = kind === 'custom' ? undefined : PRESETS.get(kind);
   if (kind !== 'custom' && !preset) {
-    throw new PlanValidationError([issueAt(resolved, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
+    throw new PlanValidationError([issueAt(source, ['kind'], `unknown kind "${kind}"; use custom or one of: ${[...PRESETS.keys()].join(', ')}`)]);
   }
   // Environment problems and schema problems are reported together, in one list.
   const parsed = (preset?.schema ?? PlanSchema).safeParse(refs.data, { error: planErrorMap });
   if (refs.issues.length > 0 || !parsed.success) {
     const envPaths = new Set(refs.issues.map((issue) => issue.path));
-    const schemaIssues = parsed.success ? [] : issuesFromZod(parsed.error, resolved).filter((issue) => !envPaths.has(issue.path));
+    const schemaIssues = parsed.success ? [] : issuesFromZod(parsed.error, source).filter((issue) => !envPaths.has(issue.path));
     throw new PlanValidationError(sortIssues([...refs.issues, ...schemaIssues]));
   }
   let plan: Plan;
@@ -68,7 +91,7 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
     if (!compiled.success) {
       // The preset accepted the config but its compiled plan breaks a limit of the general plan: still a
       // PlanValidationError (not a raw ZodError), at the top of the file with the compiled key path.
-      throw new PlanValidationError(compiled.error.issues.map((i) => issueAt(resolved, [], `the compiled ${kind} plan is invalid: ${i.message}`, i.path as Array<string | number>)));
+      throw new PlanValidationError(compiled.error.issues.map((i) => issueAt(source, [], `the compiled ${kind} plan is invalid: ${i.message}`, i.path as Array<string | number>)));
     }
     plan = compiled.data;
   }
@@ -76,9 +99,9 @@ export function loadPlan(text: string, file: string, env: Readonly<Record<string
   if (problems.length > 0) {
     // Cross-reference problems of a preset's compiled plan have no source position of their own;
     // they are reported at the top of the file with the compiled key path.
-    throw new PlanValidationError(problems.map((p) => issueAt(resolved, kind === 'custom' ? p.path : [], p.message, p.path)));
+    throw new PlanValidationError(problems.map((p) => issueAt(source, kind === 'custom' ? p.path : [], p.message, p.path)));
   }
-  return { plan, kind, secrets: refs.secrets, warnings: planWarnings(plan) };
+  return { plan, kind };
 }
 
 function issueAt(source: ParsedSource, path: ReadonlyArray<string | number>, message: string, shownPath = path): PlanIssue {

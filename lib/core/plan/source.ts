@@ -7,14 +7,15 @@
  * and redaction), `issues.ts` (the issue type and error).
  */
 import type { z } from 'zod';
+import { Redactor } from '../redactor.ts';
 import { collectEnvRefs } from './env-refs.ts';
 import type { EnvMap } from './env-refs.ts';
-import { PlanValidationError } from './issues.ts';
+import { PlanValidationError, redactIssues } from './issues.ts';
 import { parseSource } from './positions.ts';
 import type { ParsedSource } from './positions.ts';
 import { issuesFromZod, planErrorMap } from './zod-issues.ts';
 
-export { PlanValidationError, formatIssues, formatPath, sortIssues } from './issues.ts';
+export { PlanValidationError, formatIssues, formatPath, redactIssues, sortIssues } from './issues.ts';
 export type { PlanIssue, SourcePosition } from './issues.ts';
 export { parseSource } from './positions.ts';
 export type { ParsedSource } from './positions.ts';
@@ -40,8 +41,9 @@ export function validateSource<S extends z.ZodType>(source: ParsedSource, schema
 /**
  * `loadSource` runs the whole edge: parse the text, substitute `${env:NAME}` references, validate.
  * Missing variables and schema issues are reported together in one {@link PlanValidationError}
- * (a schema issue about a value whose reference failed is left out, as it would only repeat it).
- * Returns the plan, the parsed source, and the substituted secrets to {@link redact}.
+ * (a schema issue about a value whose reference failed is left out, as it would only repeat it);
+ * the values taken from the environment are masked in them. Returns the plan, the parsed source, and
+ * the substituted secrets to {@link redact}.
  *
  * @example
  * const { plan, secrets } = loadSource(await readFile(path, 'utf8'), path, PlanSchema, process.env);
@@ -56,7 +58,8 @@ export function loadSource<S extends z.ZodType>(
   const resolved = collectEnvRefs(source.data, env, source);
   const result = schema.safeParse(resolved.data, { error: planErrorMap });
   if (resolved.issues.length === 0 && result.success) return { plan: result.data, source, secrets: resolved.secrets };
+  const redactor = new Redactor(resolved.secrets);
   const envPaths = new Set(resolved.issues.map((issue) => issue.path));
   const schemaIssues = result.success ? [] : issuesFromZod(result.error, source).filter((issue) => !envPaths.has(issue.path));
-  throw new PlanValidationError([...resolved.issues, ...schemaIssues]);
+  throw redactIssues(new PlanValidationError([...resolved.issues, ...schemaIssues]), redactor);
 }

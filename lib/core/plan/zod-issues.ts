@@ -59,7 +59,9 @@ const FORMAT_NAMES: Readonly<Record<string, string>> = {
  * when the object's keys are known, see {@link planErrorMap}). zod's default messages are rewritten
  * for people (`expected number, got string "abc"`, enums list their values); messages the schema
  * sets itself are kept. A failed union reports the branch that came closest rather than "invalid input".
- * Values quoted in messages come from the file as written, so resolved secrets never appear.
+ * Values quoted in messages come from `source.data`, the plan as written (`${env:NAME}`, not its
+ * value), even when the data validated was substituted; messages a schema writes itself quote the
+ * value they were given, so the caller redacts them (as `loadPlan` does).
  */
 export function issuesFromZod(error: z.ZodError, source: ParsedSource): PlanIssue[] {
   return error.issues.flatMap((issue) => convert(issue as ZodIssue, [], source));

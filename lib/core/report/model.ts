@@ -20,8 +20,9 @@ export interface RunReportPlan {
 /**
  * `RunReport` is the final, JSON-serialisable report of a run: what was planned, what happened to each
  * lifecycle, which states entities reached, what was left non-terminal and why, per-endpoint latency
- * and errors, and the verdict of every expectation. It holds only the fields below, so no header,
- * token or target secret can leak into it.
+ * and errors, and the verdict of every expectation. It holds only the fields below, so no header or
+ * URL can leak into it; values that can come from the target (verified captures, keys, reasons) are
+ * masked with the plan's secrets before the report leaves `buildLocalReport`.
  */
 export interface RunReport {
   version: 1;

@@ -63,7 +63,8 @@ export async function aggregateRun(state: FleetState, deps: AggregateDeps): Prom
   const result = mergeUnitResults(results);
   const aborted = run.stopReason !== undefined && !run.stopReason.startsWith(DEADLINE_PREFIX);
   if (run.stopReason?.startsWith(DEADLINE_PREFIX)) notes.push(`run stopped early: ${run.stopReason}`);
-  const report = buildLocalReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted });
+  // The report leaves buildLocalReport masked: the bucket and the execution's output never see a secret.
+  const report = buildLocalReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted, redactor: plan.loaded.redactor });
   const workers = new Set(units.flatMap((u) => (u.worker && u.status === 'DONE' ? [u.worker] : []))).size;
   const fleetReport = { ...report, fleet: { units: units.length, workers, takeovers: units.filter((u) => u.attempts > 1 && u.status === 'DONE').length } };
   const reportKey = `runs/${run.runId}/report.json`;

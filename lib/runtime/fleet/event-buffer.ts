@@ -1,10 +1,12 @@
 import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
 import { csvEventRow } from '../../adapters/local/csv-event-sink.ts';
+import { Redactor } from '../../core/redactor.ts';
 
 /**
  * `EventBuffer` collects one unit's lifecycle events as CSV text in memory (a Lambda has no disk
  * worth streaming to), to be uploaded as one part when the unit ends. It holds at most `maxChars`;
- * past that it counts the rows it left out, so memory stays bounded on long units.
+ * past that it counts the rows it left out, so memory stays bounded on long units. Rows are masked with
+ * `redactor` (the plan's secrets) as they are added.
  */
 export class EventBuffer implements EventSink {
   private chunks: string[] = [];
@@ -12,10 +14,13 @@ export class EventBuffer implements EventSink {
   /** Rows left out because the buffer was full. */
   omitted = 0;
 
-  constructor(private readonly maxChars = 16 * 1024 * 1024) {}
+  constructor(
+    private readonly redactor: Redactor = Redactor.none,
+    private readonly maxChars = 16 * 1024 * 1024,
+  ) {}
 
   write(event: LifecycleEvent): void {
-    const row = csvEventRow(event);
+    const row = csvEventRow(event, this.redactor);
     if (this.chars + row.length > this.maxChars) {
       this.omitted++;
       return;

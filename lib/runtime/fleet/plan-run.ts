@@ -53,7 +53,7 @@ export async function planRun(input: unknown, deps: PlanRunDeps): Promise<FleetS
   try {
     loaded = loadPlan(source.text, source.file, deps.env);
   } catch (error) {
-    if (error instanceof PlanValidationError) throw new InvalidPlanError(error.message);
+    if (error instanceof PlanValidationError) throw new InvalidPlanError(error.message + secretsHint(error, deps.env));
     throw error;
   }
   const plan = spreadBurst(loaded.plan, deps.fleet);
@@ -125,6 +125,16 @@ export function spreadBurst(plan: Plan, fleet: FleetEnv): Plan {
 
 /** Time a worker keeps free at the end of its invocation (see worker.ts). */
 export const WORKER_MARGIN_MS = 60_000;
+
+/**
+ * On AWS a plan's `${env:NAME}` can only be one of the stack's secrets: when a reference is not set,
+ * say so and name the ones there are (names only).
+ */
+function secretsHint(error: PlanValidationError, env: Readonly<Record<string, string | undefined>>): string {
+  if (!error.issues.some((issue) => /^environment variable \w+ is not set$/.test(issue.message))) return '';
+  const names = Object.keys(env).sort();
+  return `\n(on AWS, \${env:NAME} is one of the stack's secrets, loadfleet.secrets in cdk.json: ${names.length > 0 ? names.join(', ') : 'none are configured'}; add it there and redeploy)`;
+}
 
 /** Runs the plan's setup steps once, from the plan step; their captures are stored for every worker. */
 async function runSetup(runId: string, plan: RunPlan, setup: Program, deps: PlanRunDeps): Promise<Record<string, unknown>> {

@@ -12,8 +12,9 @@ import type { UnitRuntime } from '../run-unit.ts';
 
 /**
  * What the run row keeps of the plan: its source text, not the resolved plan, so `${env:NAME}`
- * secrets are resolved by each function from its own environment and never stored in the table;
- * plus the values the plan's setup steps captured, which every lifecycle starts with.
+ * secrets are resolved by each function (from the stack's secrets, see lambdas/shared/plan-secrets.ts)
+ * and never stored in the table; plus the values the plan's setup steps captured, which every
+ * lifecycle starts with (sealed by `SealedFleetStore` when they hold a secret).
  */
 export const StoredPlanSchema = z.strictObject({
   text: z.string(),

@@ -75,7 +75,7 @@ async function closeUnit(unit: Unit, run: RunRecord, plan: RunPlan, reason: stri
     // The stop is already given: cleanup waits are cut short and nothing new starts.
     const stop = new AbortController();
     stop.abort(reason);
-    const events = new EventBuffer();
+    const events = new EventBuffer(plan.loaded.redactor);
     const rt = fleetRuntime({
       runId: run.runId, plan, clock, http: deps.http, events, stop: stop.signal, kill: new AbortController().signal, journal,
       deadline: clock.now() + deps.workerTimeoutMs,

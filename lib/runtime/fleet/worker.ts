@@ -73,7 +73,7 @@ export async function runFleetUnit(unit: Unit, deps: WorkerDeps): Promise<Worker
   const plan = runPlanOf(run, deps.env);
   const stop = new AbortController();
   const watch = watchRun(run, store, stop, clock, deps.stopPollMs ?? STOP_POLL_MS);
-  const events = new EventBuffer();
+  const events = new EventBuffer(plan.loaded.redactor);
   try {
     try {
       assertFleetMayRun(plan.loaded.plan, deps.fleet);

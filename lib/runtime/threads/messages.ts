@@ -13,6 +13,8 @@ export interface ThreadInit {
   readonly shard: { readonly index: number; readonly count: number };
   /** Where the thread writes its part of the event log; undefined = no event log. */
   readonly eventsPart: string | undefined;
+  /** The plan's values from the environment, masked in the thread's event part (a `Redactor` does not cross threads). */
+  readonly secrets: readonly string[];
 }
 
 /** Messages from the main thread to a worker thread. */

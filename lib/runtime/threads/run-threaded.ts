@@ -8,6 +8,7 @@ import { planUnits } from '../../core/planner.ts';
 import type { AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
 import type { Clock } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
+import { Redactor } from '../../core/redactor.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import { EVENT_CSV_COLUMNS } from '../../adapters/local/csv-event-sink.ts';
 import { buildLocalReport, type LiveProgress, type LocalRunOutcome } from '../local-driver.ts';
@@ -28,6 +29,8 @@ export interface ThreadedRunOptions {
   readonly stop: AbortSignal;
   readonly kill: AbortSignal;
   readonly warnings?: readonly string[];
+  /** The plan's values from the environment (`LoadedPlan.secrets`): masked in the event log, the report and errors. */
+  readonly secrets?: readonly string[];
   readonly onStart?: (progress: Readonly<LiveProgress>) => void;
 }
 
@@ -48,9 +51,11 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   }
   const { planned, units } = planUnits(plan, opts.runId, compilePlan(plan).payloads, 0);
   const count = Math.max(1, Math.min(opts.workers, units.length));
+  const secrets = opts.secrets ?? [];
+  const redactor = new Redactor(secrets);
   const parts = Array.from({ length: count }, (_, i) => (opts.eventsPath ? `${opts.eventsPath}.part${i}` : undefined));
   const threads = parts.map((eventsPart, index) => {
-    const init: ThreadInit = { plan, kind: opts.kind, runId: opts.runId, allowlist: opts.allowlist, shard: { index, count }, eventsPart };
+    const init: ThreadInit = { plan, kind: opts.kind, runId: opts.runId, allowlist: opts.allowlist, shard: { index, count }, eventsPart, secrets };
     return new Worker(new URL('./thread-entry.ts', import.meta.url), {
       workerData: init,
       execArgv: threadExecArgv(),
@@ -92,7 +97,7 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
                 results.push(message.result);
                 notes.push(...message.notes.filter((note) => !notes.includes(note)));
                 void thread.terminate();
-              } else if (message.type === 'failed') reject(new Error(`worker thread ${i} failed: ${message.message}`));
+              } else if (message.type === 'failed') reject(new Error(`worker thread ${i} failed: ${redactor.text(message.message)}`));
             });
           }),
       ),
@@ -104,7 +109,10 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   }
   if (opts.eventsPath) await joinParts(opts.eventsPath, parts as string[]);
   const result = mergeUnitResults(results);
-  const report = buildLocalReport({ plan, kind: opts.kind, runId: opts.runId, result, planned, aborted: opts.stop.aborted, notes: [...(opts.warnings ?? []).map((w) => `warning: ${w}`), ...notes, `ran on ${count} worker threads`] });
+  const report = buildLocalReport({
+    plan, kind: opts.kind, runId: opts.runId, result, planned, aborted: opts.stop.aborted, redactor,
+    notes: [...(opts.warnings ?? []).map((w) => `warning: ${w}`), ...notes, `ran on ${count} worker threads`],
+  });
   return { report, result };
 }
 

@@ -8,6 +8,7 @@ import { CsvEventSink, NullEventSink } from '../../adapters/local/csv-event-sink
 import { UndiciHttpClient } from '../../adapters/http/undici-client.ts';
 import { systemClock } from '../../adapters/local/system-clock.ts';
 import type { EventSink } from '../../core/ports.ts';
+import { Redactor } from '../../core/redactor.ts';
 import { runLocal, type LiveProgress } from '../local-driver.ts';
 import type { FromThread, ThreadInit, ToThread } from './messages.ts';
 import { shardPlan } from './shard.ts';
@@ -31,7 +32,8 @@ const started = new Promise<void>((resolve) => {
 
 async function main(): Promise<void> {
   const plan = shardPlan(init.plan, init.shard.count);
-  const events: EventSink = init.eventsPart ? await CsvEventSink.open(init.eventsPart) : new NullEventSink();
+  const redactor = new Redactor(init.secrets);
+  const events: EventSink = init.eventsPart ? await CsvEventSink.open(init.eventsPart, redactor) : new NullEventSink();
   const http = new UndiciHttpClient({ connections: plan.target.maxConnections, allowlist: init.allowlist });
   post({ type: 'ready' });
   await started;
@@ -43,7 +45,7 @@ async function main(): Promise<void> {
   try {
     outcome = await runLocal({
       plan, kind: init.kind, runId: init.runId, clock: systemClock, http, events, stop: stop.signal, kill: kill.signal,
-      shard: init.shard, startAt, skipSystemSteps: true, onStart: (progress) => (live = progress),
+      shard: init.shard, startAt, skipSystemSteps: true, redactor, onStart: (progress) => (live = progress),
     });
   } finally {
     clearInterval(timer);
