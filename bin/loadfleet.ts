@@ -1,7 +1,12 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S node --import=tsx
 /**
  * The loadfleet CLI: `run`, `validate`, `target`, `hit`, `demo`, and `fleet stop|report` for AWS runs. Exit codes: 0 ok, 1 expectations failed,
  * 2 invalid plan or usage, 130 interrupted.
+ *
+ * The `loadfleet` command is bin/loadfleet.mjs, which registers tsx and imports this file in one node
+ * process. The hashbang above does the same (node --import=tsx, tsx resolved from the current
+ * folder) for ./bin/loadfleet.ts run from the repository, and for an npx cache made while this
+ * file was the `bin`: either way no wrapper process stands between a signal and the run.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { demoCommand } from '../lib/cli/demo-command.ts';
