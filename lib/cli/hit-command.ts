@@ -1,6 +1,7 @@
 import { parseDuration } from '../core/duration.ts';
 import { loadPlan } from '../core/plan/load.ts';
 import { LoadfleetError } from '../core/errors.ts';
+import { RatioSchema } from '../core/plan/expectations.ts';
 import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
 import type { RunReport } from '../core/report/model.ts';
@@ -25,12 +26,18 @@ export interface HitOptions {
   readonly workers?: number;
   /** Run-wide cap on requests per second (limits.maxRps); default 100,000. */
   readonly maxRps?: number;
+  /** `--abort-on-error-rate`: the abort rule's threshold, e.g. "50%" or 0.5 (default: the plan default). */
+  readonly abortOnErrorRate?: string;
+  /** `--no-abort` sets it false: no abort rule. */
+  readonly abort?: boolean;
 }
 
 /**
  * Compiles `hit` options into a general plan: one request, and a closed (`vus`, one user per
  * connection) or open (`rate`, at most `connections` in flight) load. No retries and no circuit breaker,
- * so every request the load asks for is sent and counted, as autocannon and hey do.
+ * so every request the load asks for is sent and counted, as autocannon and hey do. The abort rule is
+ * the plan's default unless `--abort-on-error-rate` or `--no-abort` says otherwise, and one expectation,
+ * an error rate below 100%, fails the run (exit 1) when every request failed.
  */
 export function hitPlan(url: string, opts: HitOptions): PlanInput {
   const target = new URL(url);
@@ -40,6 +47,7 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     if (at <= 0) throw new LoadfleetError('HIT_INVALID', `invalid header ${JSON.stringify(line)}: use "Name: value"`);
     headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim();
   }
+  const above = opts.abortOnErrorRate === undefined ? undefined : abortThreshold(opts.abortOnErrorRate);
   const duration = parseDuration(opts.duration);
   if (duration === undefined || duration <= 0) throw new LoadfleetError('HIT_INVALID', `invalid duration ${JSON.stringify(opts.duration)}: use e.g. 10s`);
   const load = opts.rate !== undefined
@@ -52,8 +60,20 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     requests: { hit: { method: opts.method.toUpperCase() as 'GET', path: `${target.pathname}${target.search}`, ...(opts.body !== undefined ? { body: opts.body } : {}), retry: false } },
     lifecycle: [{ request: 'hit' }],
     load,
-    limits: { maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0) },
+    limits: {
+      maxRequests: 1_000_000_000, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? Math.max(HIT_MAX_RPS, opts.rate ?? 0),
+      ...(opts.abort === false ? { abortOnErrorRate: false as const } : above !== undefined ? { abortOnErrorRate: { above } } : {}),
+    },
+    expect: [{ errorRate: { below: 1 } }],
   };
+}
+
+/** `--abort-on-error-rate`'s value, "20%" or 0.2, as a fraction below 1. */
+function abortThreshold(value: string): number {
+  const text = value.trim();
+  const ratio = RatioSchema.safeParse(/^\d*\.?\d+$/.test(text) ? Number(text) : text);
+  if (!ratio.success || ratio.data >= 1) throw new LoadfleetError('HIT_INVALID', `invalid --abort-on-error-rate ${JSON.stringify(value)}: use a share below 100% such as "20%" or 0.2, or --no-abort`);
+  return ratio.data;
 }
 
 /** `hit`'s default cap on requests per second: above what one core can send, still a cap. */

@@ -121,7 +121,9 @@ export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, log:
     const onStart = (progress: Readonly<LiveProgress>): void => {
       display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
     };
-    const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
+    // The abort rule stops the run as a first Ctrl+C does; say so at once, even when quiet.
+    const onAbortRule = (verdict: string): void => log(`\n${verdict}\nstarting nothing new, cleaning up what was created.`);
+    const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart, onAbortRule };
     const { report } = http
       ? await runLocal({ ...common, http, events })
       : await runThreaded({ ...common, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined });

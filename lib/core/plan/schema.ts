@@ -4,6 +4,7 @@ import { PathSchema } from './condition.ts';
 import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
 import { ExpectationSchema } from './expectations.ts';
+import { AbortOnErrorRateSchema } from './abort-rule.ts';
 
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -162,6 +163,8 @@ export const LimitsSchema = z.strictObject({
   maxDuration: DurationSchema.default(3_600_000),
   maxConcurrency: z.int().min(1).default(1000),
   maxRps: z.number().positive().default(10_000),
+  /** Stop the run when too many attempts fail (see `AbortOnErrorRateSchema`); on by default. */
+  abortOnErrorRate: AbortOnErrorRateSchema,
 });
 
 /** `EntitySchema` names what lifecycles create on the target and which states end it. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema, formatDuration } from '../duration.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 
@@ -74,6 +75,8 @@ export const DayInLifeSchema = z
       })
       .default({ cancelTimeout: 300_000, endTimeout: 600_000, checkInterval: 10_000 }),
     expect: z.array(ExpectationSchema).optional(),
+    /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+    abortOnErrorRate: AbortOnErrorRateSchema,
   })
   .refine((config) => config.simulation.activatedCount <= config.simulation.totalOrders, {
     path: ['simulation', 'activatedCount'],
@@ -161,7 +164,7 @@ export function compileDayInLife(config: DayInLifeConfig): PlanInput {
     ],
     load: { model: 'batches', batchSize: sim.batchSize, parallel: sim.parallelBatches, groupBy: 'payload.type', itemInterval: iv.betweenCreates, itemJitter: iv.jitter },
     entity: { name: 'order', terminal: ['cancelled', 'ended'] },
-    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000, maxRps: 10_000 },
+    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000, maxRps: 10_000, abortOnErrorRate: config.abortOnErrorRate },
     expect: config.expect ?? [
       { lifecycles: 'nonTerminal', equals: 0 },
       { state: 'activated', equals: sim.activatedCount },

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
+import type { AbortOnErrorRate } from '../resilience/error-rate-window.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { didYouMean } from '../plan/suggest.ts';
 import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
@@ -170,6 +172,8 @@ export const PhasedSchema = z
     maxQuantity: z.int().min(1).max(99).default(3),
     maxErrorRate: RatioSchema.default(0.01),
     expect: z.array(ExpectationSchema).optional(),
+    /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+    abortOnErrorRate: AbortOnErrorRateSchema,
   })
   .superRefine((raw, ctx) => {
     const config = raw as Record<string, unknown>;
@@ -205,6 +209,7 @@ export interface PhasedConfig {
   burst: { onDurationMean: number; onDurationCv: number; offDurationMean: number; offDurationCv: number } | false;
   session: { lengthMean: number; lengthCv: number } | false;
   products: string[]; categories: string[]; maxQuantity: number; maxErrorRate: number; expect?: Expectation[] | undefined;
+  abortOnErrorRate: AbortOnErrorRate | false;
 }
 type Raw = Omit<PhasedConfig, 'warmupDuration' | 'baseline' | 'intervention' | 'burst' | 'session'> & Record<string, unknown> & { environment?: Record<string, unknown> };
 
@@ -303,6 +308,7 @@ export function compilePhased(config: PhasedConfig): PlanInput {
       maxDuration: config.duration + DRAIN_MS,
       maxConcurrency: Math.max(1000, config.baseline.users, config.intervention.users),
       maxRps: 10_000,
+      abortOnErrorRate: config.abortOnErrorRate,
     },
     expect: config.expect ?? [{ errorRate: { below: config.maxErrorRate } }],
   };
