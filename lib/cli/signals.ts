@@ -24,6 +24,8 @@ export interface StopSignalEnv {
   exit(code: number): void;
   /** The parent process id now. */
   ppid(): number;
+  /** This process's id, named in the stop message. */
+  readonly pid: number;
   /** Where signals arrive (`process`). */
   readonly signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Called once after SIGHUP: output to a closed terminal must not crash the run. */
@@ -46,6 +48,7 @@ export const processSignalEnv: StopSignalEnv = {
   now: () => performance.now(),
   exit: (code) => process.exit(code),
   ppid: () => process.ppid,
+  pid: process.pid,
   signals: process,
   hungUp: () => {
     // After a hangup, writing to the closed terminal fails with EIO (or EPIPE), emitted as an 'error'
@@ -69,7 +72,9 @@ export function installStopSignals(log: (line: string) => void, env: StopSignalE
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stop.signal.aborted) {
-      stopOnce(`interrupted by ${signal}`, `\n${signal} received: starting nothing new, cleaning up what was created. Press Ctrl+C again to exit at once.`);
+      // The pid: under npx or npm the prompt comes back at once while this process cleans up, and a
+      // second Ctrl+C no longer reaches it; `kill <pid>` does.
+      stopOnce(`interrupted by ${signal}`, `\n${signal} received: starting nothing new, cleaning up what was created (loadfleet pid ${env.pid}). Press Ctrl+C again (or kill ${env.pid}) to exit at once.`);
       return;
     }
     if (env.now() - stoppedAt < REPEAT_WINDOW_MS) {

@@ -10,6 +10,7 @@ function fakeProcess(parent = 4242) {
     now: () => state.now,
     exit: (code) => void state.exits.push(code),
     ppid: () => state.ppid,
+    pid: 777,
     signals: emitter as unknown as StopSignalEnv['signals'],
     hungUp: () => void state.hangups++,
   };
@@ -39,6 +40,7 @@ describe('installStopSignals', () => {
     expect((signals.stop.reason as Error).message).toBe('interrupted by SIGINT');
     expect(signals.kill.aborted).toBe(false);
     expect(p.state.exits).toEqual([]);
+    expect(log[0]).toContain('(loadfleet pid 777). Press Ctrl+C again (or kill 777) to exit at once.');
 
     // Act: a second Ctrl+C, well after the first
     p.state.now += REPEAT_WINDOW_MS;
