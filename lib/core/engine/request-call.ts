@@ -201,8 +201,9 @@ export class RequestCall {
     const now = clock.now();
     const latencyMs = now - this.startedAt;
     who.recorder.recordAttempt({ endpoint: req.name, latencyMs, status, errorKind, retry: attempt > 1, phase: who.phase });
-    // The abort rule sees every attempt the target was asked (a stop's own aborts are not the target's).
-    if (errorRate && errorKind !== 'aborted') {
+    // The abort rule judges the attempts of a running run (a stop's own aborts are not the target's,
+    // and once the run stops, for whatever reason, there is nothing left for the rule to stop).
+    if (errorRate && errorKind !== 'aborted' && !exec.deps.guard.signal.aborted) {
       const verdict = errorRate.record(now, errorKind === undefined ? undefined : failureCause({ errorKind, status, detail }));
       if (verdict !== undefined) exec.deps.guard.stop(ERROR_RATE_STOP_REASON);
     }
