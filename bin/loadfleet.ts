@@ -1,7 +1,12 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env -S node --import=tsx
 /**
- * The loadfleet CLI: `run`, `validate`, `target`, `hit`, `demo`, and `fleet stop|report` for AWS runs. Exit codes: 0 ok, 1 expectations failed,
- * 2 invalid plan or usage, 70 internal error (a bug: one line, no stack), 130 interrupted.
+ * The loadfleet CLI: `run`, `validate`, `target`, `hit`, `demo`, and `fleet stop|report` for AWS runs. Exit codes: 0 ok, 1 expectations failed or the abort rule fired,
+ * 2 invalid plan or usage, 70 internal error (a bug: one line, no stack), 130 stopped by a signal (see lib/cli/signals.ts).
+ *
+ * The `loadfleet` command is bin/loadfleet.mjs, which registers tsx and imports this file in one node
+ * process. The hashbang above does the same (node --import=tsx, tsx resolved from the current
+ * folder) for ./bin/loadfleet.ts run from the repository, and for an npx cache made while this
+ * file was the `bin`: either way no wrapper process stands between a signal and the run.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { exitOnUncaught, installCrashHandlers, noteActivity, runGuarded } from '../lib/cli/crash-report.ts';
@@ -115,6 +120,8 @@ program
   .option('--max-rps <n>', 'cap on requests per second for the whole run', Number)
   .option('--workers <n>', 'worker threads, each with its own connections (-c is split among them)', integer)
   .option('--allow-host <host>', 'allow a non-loopback host you own (repeatable)', collect)
+  .option('--abort-on-error-rate <ratio>', 'stop (exit 1) when more than this share of the last 10 s of requests failed, e.g. 20% (default 50%)')
+  .option('--no-abort', 'never stop on errors (the run still exits 1 when every request failed)')
   .action((url: string, opts: HitOptions) => exitWith(`hitting ${withoutUserinfo(url)}`, async () => (await hitCommand(url, opts)).exitCode));
 
 withRunOptions(program.command('demo').argument('[workload]', 'example to run', 'day-in-life').description('start the demo target and run examples/WORKLOAD.yaml against it'))

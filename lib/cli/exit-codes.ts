@@ -2,7 +2,7 @@
 export const EXIT = {
   /** The run completed and every expectation held. */
   ok: 0,
-  /** The run completed but an expectation or threshold failed. */
+  /** The run completed but an expectation failed, or the abort rule (limits.abortOnErrorRate) stopped it. */
   expectationsFailed: 1,
   /** The plan or the command line is invalid; nothing was sent. */
   invalidInput: 2,
@@ -11,6 +11,6 @@ export const EXIT = {
    * (EX_SOFTWARE in sysexits.h). LOADFLEET_DEBUG=1 prints the stack.
    */
   internal: 70,
-  /** The run was interrupted (SIGINT/SIGTERM) and wrote an `aborted` report. */
+  /** The run was stopped from outside (SIGINT, SIGTERM, SIGHUP, its launching process gone) and wrote an `aborted` report; or a second signal ended it at once. */
   interrupted: 130,
 } as const;

@@ -4,6 +4,7 @@ import { loadPlan } from '../core/plan/load.ts';
 import { HEADER_VALUE_RULE, forbiddenHeaderChar, isHeaderName } from '../core/plan/headers.ts';
 import { PlanValidationError } from '../core/plan/source.ts';
 import { LoadfleetError } from '../core/errors.ts';
+import { RatioSchema } from '../core/plan/expectations.ts';
 import { NO_RETRY } from '../core/presets/common.ts';
 import type { PlanInput } from '../core/plan/schema.ts';
 import type { RunReport } from '../core/report/model.ts';
@@ -29,12 +30,18 @@ export interface HitOptions {
   readonly workers?: number;
   /** Run-wide cap on requests per second (limits.maxRps); default and ceiling `MAX_RPS` (100,000). */
   readonly maxRps?: number;
+  /** `--abort-on-error-rate`: the abort rule's threshold, e.g. "50%" or 0.5 (default: the plan default). */
+  readonly abortOnErrorRate?: string;
+  /** `--no-abort` sets it false: no abort rule. */
+  readonly abort?: boolean;
 }
 
 /**
  * Compiles `hit` options into a general plan: one request, and a closed (`vus`, one user per
  * connection) or open (`rate`, at most `connections` in flight) load. No retries and no circuit breaker,
- * so every request the load asks for is sent and counted, as autocannon and hey do.
+ * so every request the load asks for is sent and counted, as autocannon and hey do. The abort rule is
+ * the plan's default unless `--abort-on-error-rate` or `--no-abort` says otherwise, and one expectation,
+ * an error rate below 100%, fails the run (exit 1) when every request failed.
  */
 export function hitPlan(url: string, opts: HitOptions): PlanInput {
   const target = new URL(url);
@@ -51,6 +58,7 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     if (char !== undefined) throw new LoadfleetError('HIT_INVALID', `invalid -H ${name}: the value holds ${char}: ${HEADER_VALUE_RULE}`);
     headers[name] = value;
   }
+  const above = opts.abortOnErrorRate === undefined ? undefined : abortThreshold(opts.abortOnErrorRate);
   const duration = parseDuration(opts.duration);
   if (duration === undefined || duration <= 0) throw new LoadfleetError('HIT_INVALID', `invalid duration ${JSON.stringify(opts.duration)}: use e.g. 10s`);
   const load = opts.rate !== undefined
@@ -64,8 +72,21 @@ export function hitPlan(url: string, opts: HitOptions): PlanInput {
     lifecycle: [{ request: 'hit' }],
     load,
     // No cap on requests beyond the ceiling: the duration ends a hit. The rate cap is the ceiling unless --max-rps lowers it.
-    limits: { maxRequests: MAX_REQUESTS, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? HIT_MAX_RPS },
+    limits: {
+      maxRequests: MAX_REQUESTS, maxDuration: duration + 60_000, maxConcurrency: opts.connections, maxRps: opts.maxRps ?? HIT_MAX_RPS,
+      ...(opts.abort === false ? { abortOnErrorRate: false as const } : above !== undefined ? { abortOnErrorRate: { above } } : {}),
+    },
+    // A hit whose every request failed exits 1, as autocannon users expect of a dead target.
+    expect: [{ errorRate: { below: 1 } }],
   };
+}
+
+/** `--abort-on-error-rate`'s value, "20%" or 0.2, as a fraction below 1. */
+function abortThreshold(value: string): number {
+  const text = value.trim();
+  const ratio = RatioSchema.safeParse(/^\d*\.?\d+$/.test(text) ? Number(text) : text);
+  if (!ratio.success || ratio.data >= 1) throw new LoadfleetError('HIT_INVALID', `invalid --abort-on-error-rate ${JSON.stringify(value)}: use a share below 100% such as "20%" or 0.2, or --no-abort`);
+  return ratio.data;
 }
 
 /** The URL's origin, with its userinfo (sent as Basic auth, like curl's `-u`) when it has some. */
@@ -83,6 +104,7 @@ const HIT_FLAGS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(load\.vus|load\.maxInFlight|target\.maxConnections|limits\.maxConcurrency)$/, '-c/--connections'],
   [/^(target|requests\.hit)\.timeout$/, '--timeout'],
   [/^limits\.maxRps$/, '--max-rps'],
+  [/^limits\.abortOnErrorRate/, '--abort-on-error-rate'],
   [/^load\.workers$/, '--workers'],
   [/^requests\.hit\.method$/, '-m/--method'],
   [/^requests\.hit\.body$/, '-b/--body'],

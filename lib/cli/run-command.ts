@@ -160,7 +160,9 @@ async function executeRedacted(loaded: LoadedPlan, opts: ExecuteOptions, log: (l
     const onStart = (progress: Readonly<LiveProgress>): void => {
       display = showProgress(progress, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
     };
-    const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart };
+    // The abort rule stops the run as a first Ctrl+C does; say so at once, even when quiet.
+    const onAbortRule = (verdict: string): void => log(`\n${verdict}\nstarting nothing new, cleaning up what was created.`);
+    const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart, onAbortRule };
     // The report comes back masked (buildLocalReport): report.json, the summary and the caller all get that one.
     const { report } = http
       ? await runLocal({ ...common, http, events, redactor })

@@ -34,8 +34,15 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 /** `HttpTransportError` is raised by an `HttpClient` when no HTTP status came back. */
 export class HttpTransportError extends LoadfleetError {
   readonly kind: Extract<ErrorKind, 'timeout' | 'connect' | 'network' | 'invalid-response' | 'invalid-request' | 'aborted'>;
-  constructor(kind: HttpTransportError['kind'], message: string, options?: { cause?: unknown }) {
+  /**
+   * The underlying cause in a few words, low in cardinality so it can name a failure reason: the
+   * system error code and the address it concerned, e.g. `ECONNREFUSED 127.0.0.1:1`, `ENOTFOUND
+   * api.example`, `ECONNRESET`. Undefined when there is nothing more to say than the kind.
+   */
+  readonly detail: string | undefined;
+  constructor(kind: HttpTransportError['kind'], message: string, options?: { cause?: unknown; detail?: string | undefined }) {
     super(`HTTP_${kind.toUpperCase().replace('-', '_')}`, message, options);
     this.kind = kind;
+    this.detail = options?.detail;
   }
 }

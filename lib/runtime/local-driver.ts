@@ -15,6 +15,7 @@ import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
 import { recordDropped } from '../core/load/batches.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
 import { Redactor } from '../core/redactor.ts';
+import { ErrorRateWindow } from '../core/resilience/error-rate-window.ts';
 import { lifecycleEnv, runSystemSteps, runUnit, type InProcessUnits, type UnitRuntime } from './run-unit.ts';
 
 /** Live figures of a running run, for progress displays. */
@@ -55,6 +56,8 @@ export interface LocalRunOptions {
   readonly startAt?: number | undefined;
   /** Leave setup and verify to the caller (worker threads: the main thread owns them). */
   readonly skipSystemSteps?: boolean | undefined;
+  /** Told the abort rule's verdict the moment it fires (a worker thread tells the main thread). */
+  readonly onAbortRule?: ((verdict: string) => void) | undefined;
 }
 
 /** What a local run produced. */
@@ -89,7 +92,15 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.onStart?.(progress);
   const store = opts.store ?? new MemoryRunStore();
   const propagation = plan.target.propagation ? await tracePropagation(plan.seed, { ...plan.target.propagation.baggage, 'loadfleet.run': opts.runId }) : undefined;
-  const executor = new RequestExecutor({ http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps, origin: parseBaseUrl(plan.target.baseUrl).origin });
+  // The abort rule stops the run through the guard, like a cap; its verdict says it was the rule.
+  const errorRate = plan.limits.abortOnErrorRate ? new ErrorRateWindow(plan.limits.abortOnErrorRate) : undefined;
+  if (errorRate && opts.onAbortRule) {
+    const tell = opts.onAbortRule;
+    guard.signal.addEventListener('abort', () => errorRate.verdict !== undefined && tell(errorRate.verdict), { once: true });
+  }
+  const executor = new RequestExecutor({
+    http: opts.http, clock, events: opts.events, guard, breaker: plan.target.circuitBreaker, progress, propagation, maxRps: plan.limits.maxRps, origin: parseBaseUrl(plan.target.baseUrl).origin, errorRate,
+  });
   const runtime: UnitRuntime = { compiled, runId: opts.runId, clock, executor, events: opts.events, store, stop: guard.signal, kill: opts.kill, progress, propagation };
 
   const notes: string[] = (opts.warnings ?? []).map((w) => `warning: ${w}`);
@@ -119,9 +130,10 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   opts.stop.removeEventListener('abort', onStop);
 
   const result = mergeUnitResults(await store.unitResults(opts.runId));
-  if (guard.reason !== undefined && !opts.stop.aborted) notes.push(`run stopped early: ${guard.reason}`);
+  const abortedBy = errorRate?.verdict;
+  if (guard.reason !== undefined && !opts.stop.aborted && abortedBy === undefined) notes.push(`run stopped early: ${guard.reason}`);
   const report = buildLocalReport({
-    plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted, redactor: opts.redactor ?? Redactor.none,
+    plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted, abortedBy, redactor: opts.redactor ?? Redactor.none,
   });
   return { report, result };
 }
@@ -182,14 +194,17 @@ export interface LocalReportInput {
   readonly aborted: boolean;
   /** Masks the plan's secrets in the finished report (verified values, keys, reasons, notes, expectations). */
   readonly redactor: Redactor;
+  /** The abort rule's verdict, when it stopped the run: status `failed`, the verdict a note. */
+  readonly abortedBy?: string | undefined;
 }
 
 /**
  * Builds a local run's report from its merged result: the report model, the plan's expectations
  * evaluated against it, and the status (`aborted` after a stop, `failed` when setup or an expectation
- * failed, else `completed`). Shared by the single-threaded driver, the worker-thread coordinator and
- * the fleet's aggregate step, so each report leaves here masked: expectations are judged on the real
- * values, then every string of the report (and every key) goes through `redactor`.
+ * failed or the abort rule stopped the run, else `completed`). Shared by the single-threaded driver,
+ * the worker-thread coordinator and the fleet's aggregate step, so each report leaves here masked:
+ * expectations are judged on the real values, then every string of the report (and every key) goes
+ * through `redactor`.
  */
 export function buildLocalReport(input: LocalReportInput): RunReport {
   const { plan } = input;
@@ -205,9 +220,10 @@ export function buildLocalReport(input: LocalReportInput): RunReport {
     endpoints: draft.endpoints,
     verified: input.verified ?? {},
   });
-  const failed = (input.setupFailed ?? false) || expectations.some((e) => !e.ok);
+  const failed = (input.setupFailed ?? false) || input.abortedBy !== undefined || expectations.some((e) => !e.ok);
   const status = input.aborted ? 'aborted' : failed ? 'failed' : 'completed';
-  return input.redactor.value({ ...draft, status, expectations, notes: [...draft.notes, ...input.notes] });
+  const notes = input.abortedBy !== undefined ? [input.abortedBy, ...input.notes.filter((note) => note !== input.abortedBy)] : input.notes;
+  return input.redactor.value({ ...draft, status, expectations, notes: [...draft.notes, ...notes] });
 }
 
 /** 0, 1, ..., n - 1, one at a time. */

@@ -73,21 +73,40 @@ export function tempDir(): string {
 export interface CliRun {
   readonly child: ReturnType<typeof spawn>;
   readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** What the CLI has written to stderr so far. */
+  stderrSoFar(): string;
 }
 
-/** Spawns `loadfleet ARGS` through tsx on the Node that runs the tests. */
-export function spawnCli(args: readonly string[]): CliRun {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bin/loadfleet.ts'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0' },
-  });
+/** The `loadfleet` command as package.json's `bin` runs it: one node process, tsx registered in it. */
+export const LAUNCHER = join(ROOT, 'bin/loadfleet.mjs');
+
+/** How `spawnCli` starts the CLI. */
+export interface SpawnOptions {
+  /** Node flags before the launcher (e.g. an `--import` preload). */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Its own process group (so a test can signal the group), and a shell between it and the test. */
+  readonly wrapped?: boolean;
+}
+
+/**
+ * Spawns `loadfleet ARGS` on the Node that runs the tests, as the `bin` does (bin/loadfleet.mjs). With
+ * `wrapped`, a shell stands between (`sh -c 'node ...; exit $?'`, which cannot exec the node away),
+ * in a process group of its own, as npx or a CI step does: `child` is then the shell.
+ */
+export function spawnCli(args: readonly string[], opts: SpawnOptions = {}): CliRun {
+  const command = [process.execPath, ...(opts.nodeArgs ?? []), LAUNCHER, ...args];
+  const child = opts.wrapped
+    ? spawn('/bin/sh', ['-c', '"$@"; exit $?', 'sh', ...command], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...opts.env }, detached: true })
+    : spawn(command[0] as string, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // 'close' waits for every holder of the pipes: with a wrapper, for the node process too.
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
-  return { child, exited };
+  return { child, exited, stderrSoFar: () => stderr };
 }

@@ -70,6 +70,26 @@ export function classifyUndiciError(err: unknown): TransportKind {
 export function toTransportError(err: unknown, kind: TransportKind = classifyUndiciError(err)): HttpTransportError {
   if (err instanceof HttpTransportError && err.kind === kind) return err;
   const code = codeOf(err);
-  const detail = err instanceof Error ? err.message : String(err);
-  return new HttpTransportError(kind, `${kind}: ${code ? `${code} ` : ''}${detail}`, { cause: err });
+  const text = err instanceof Error ? err.message : String(err);
+  return new HttpTransportError(kind, `${kind}: ${code ? `${code} ` : ''}${text}`, { cause: err, detail: errorDetail(err) });
+}
+
+/**
+ * `errorDetail` names the cause of a socket or DNS error in a few words: its code and the address it
+ * concerned (`ECONNREFUSED 127.0.0.1:1`, `ENOTFOUND api.example`, `ETIMEDOUT [::1]:8080`), read from
+ * the structured fields Node sets (`code`, `address`, `port`, `hostname`), never from free text, so a
+ * run has as few distinct details as addresses it connects to. An `AggregateError` (Node tried every
+ * address of a name) speaks through its first error. Undefined without a code.
+ */
+export function errorDetail(err: unknown): string | undefined {
+  if (err instanceof AggregateError && codeOf(err) === undefined && err.errors.length > 0) return errorDetail(err.errors[0]);
+  const code = codeOf(err);
+  if (code === undefined) return undefined;
+  const { address, port, hostname } = err as { address?: unknown; port?: unknown; hostname?: unknown };
+  if (typeof address === 'string') {
+    const host = address.includes(':') ? `[${address}]` : address;
+    return typeof port === 'number' ? `${code} ${host}:${port}` : `${code} ${host}`;
+  }
+  if (typeof hostname === 'string') return `${code} ${hostname}`;
+  return code;
 }

@@ -42,12 +42,16 @@ export class EventSinkClosedError extends LoadfleetError {
  *
  * Every row goes through the sink's `Redactor` (the plan's secrets), so no value from the environment
  * reaches the file, whatever a lifecycle key or a failure reason holds.
+ * Rows are also handed to the file at least every `FLUSH_EVERY_MS`, whatever the chunk holds, so a
+ * run that ends without closing the sink (SIGKILL, a second Ctrl+C, a crash) loses at most its last
+ * second of events, not up to 64 KiB of them (a slow run's whole event log).
  */
 export class CsvEventSink implements EventSink {
   private closed = false;
   private failure: unknown;
   private rows: string[] = [];
   private chars = 0;
+  private readonly timer: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly file: WriteStream,
@@ -59,6 +63,9 @@ export class CsvEventSink implements EventSink {
       this.failure ??= error;
     });
     this.add(`${EVENT_CSV_COLUMNS.join(',')}\n`);
+    this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
+    // The timer never keeps a process (or a worker thread) alive on its own.
+    this.timer.unref();
   }
 
   /** Opens (creating folders as needed) and truncates the file at `path`; rows are masked with `redactor`. */
@@ -91,6 +98,7 @@ export class CsvEventSink implements EventSink {
   async close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      clearInterval(this.timer);
       this.flush();
       this.file.end();
     }
@@ -139,6 +147,8 @@ export function csvEventRow(raw: LifecycleEvent, redactor: Redactor = Redactor.n
 
 /** Characters buffered before a write to the file (about 64 KiB). */
 const CHUNK_CHARS = 64 * 1024;
+/** Longest time a row waits in the buffer: what a hard stop may lose of the event log. */
+export const FLUSH_EVERY_MS = 1000;
 
 /** The last instant formatted, to the millisecond, and its ISO text: a run writes many events per millisecond. */
 let isoMs = Number.NaN;

@@ -21,11 +21,19 @@ export function applyResponse(cursor: Cursor, req: ResponseRules, json: unknown,
 }
 
 /**
- * A failed request as a short reason, e.g. `create: http5xx 503`. A request refused before it was
- * sent keeps its message, which says which header (`create: invalid-request: header x-id holds CR
- * (U+000D) (not sent)`): the plan has to be fixed, and the kind alone would not say where.
+ * A failed request as a short reason: `create: http5xx 503`, `hit: connect ECONNREFUSED 127.0.0.1:1`.
+ * Its parts are few per run (request names, kinds, statuses, the transport's code and address), so
+ * reasons stay a small set of report keys. A request refused before it was sent keeps its message,
+ * which says which header (`create: invalid-request: header x-id holds CR (U+000D) (not sent)`): the
+ * plan has to be fixed, and the kind alone would not say where.
  */
 export function describeFailure(name: string, outcome: Extract<RequestOutcome, { ok: false }>): string {
   if (outcome.errorKind === 'invalid-request') return outcome.message;
-  return `${name}: ${outcome.errorKind}${outcome.status !== undefined ? ` ${outcome.status}` : ''}`;
+  return `${name}: ${failureCause(outcome)}`;
+}
+
+/** What went wrong, without the request's name: `http5xx 503`, `connect ECONNREFUSED 127.0.0.1:1`. */
+export function failureCause(outcome: { readonly errorKind: string; readonly status?: number | undefined; readonly detail?: string | undefined }): string {
+  const status = outcome.status !== undefined ? ` ${outcome.status}` : '';
+  return `${outcome.errorKind}${status}${outcome.detail !== undefined ? ` ${outcome.detail}` : ''}`;
 }

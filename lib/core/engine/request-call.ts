@@ -2,7 +2,9 @@ import { HttpTransportError, type ErrorKind } from '../errors.ts';
 import type { HttpRequest, HttpResponse } from '../ports.ts';
 import { backoffDelay } from '../resilience/backoff.ts';
 import type { CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import { ERROR_RATE_STOP_REASON } from '../resilience/error-rate-window.ts';
 import { isRetryable } from '../resilience/retryable.ts';
+import { failureCause } from './lifecycle-steps.ts';
 import type { CompiledRequest } from './compiled-request.ts';
 import type { ExecuteOptions, OutcomeSink, RequestExecutor, RequestOutcome, Requester, RngSource } from './request-executor.ts';
 
@@ -162,7 +164,8 @@ export class RequestCall {
       if (kind === 'aborted' || kind === 'invalid-request') this.breaker?.onNeutral();
       else this.breaker?.onFailure();
       this.exec.deps.guard.release();
-      this.attempted(undefined, kind, `${this.req.name}: ${(error as Error).message}`, undefined);
+      const detail = error instanceof HttpTransportError ? error.detail : undefined;
+      this.attempted(undefined, kind, `${this.req.name}: ${(error as Error).message}`, undefined, detail);
     } catch (fault) {
       this.sink.fault(fault);
     }
@@ -206,12 +209,18 @@ export class RequestCall {
   }
 
   /** Records a finished attempt, then settles the request or schedules its retry. */
-  private attempted(status: number | undefined, errorKind: ErrorKind | undefined, message: string | undefined, json: unknown): void {
+  private attempted(status: number | undefined, errorKind: ErrorKind | undefined, message: string | undefined, json: unknown, detail?: string): void {
     const { exec, req, who, attempt } = this;
-    const { clock, events, progress } = exec.deps;
+    const { clock, events, progress, errorRate } = exec.deps;
     const now = clock.now();
     const latencyMs = now - this.startedAt;
     who.recorder.recordAttempt({ endpoint: req.name, latencyMs, status, errorKind, retry: attempt > 1, phase: who.phase });
+    // The abort rule judges the attempts of a running run (a stop's own aborts are not the target's,
+    // and once the run stops, for whatever reason, there is nothing left for the rule to stop).
+    if (errorRate && errorKind !== 'aborted' && !exec.deps.guard.signal.aborted) {
+      const verdict = errorRate.record(now, errorKind === undefined ? undefined : failureCause({ errorKind, status, detail }));
+      if (verdict !== undefined) exec.deps.guard.stop(ERROR_RATE_STOP_REASON);
+    }
     events.write({
       at: now, unitId: who.unitId, index: who.index, key: who.key, type: 'request', request: req.name, attempt,
       status, latencyMs: Math.round(latencyMs * 1000) / 1000, errorKind,
@@ -221,7 +230,7 @@ export class RequestCall {
       if (errorKind) progress.errors++;
     }
     if (errorKind === undefined) return this.sink.settle({ ok: true, status: status as number, json });
-    const failed: RequestOutcome = { ok: false, status, errorKind, message: message ?? errorKind };
+    const failed: RequestOutcome = { ok: false, status, errorKind, message: message ?? errorKind, detail };
     const retry = req.retry;
     if (retry === false || attempt > retry.max || this.signal.aborted || !isRetryable({ status, errorKind })) return this.sink.settle(failed);
     let backoff: Promise<void>;

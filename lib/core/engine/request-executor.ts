@@ -5,6 +5,7 @@ import type { Rng } from '../rng.ts';
 import { forbiddenHeaderChar } from '../plan/headers.ts';
 import type { TemplateContext } from '../plan/template.ts';
 import { CircuitBreaker } from '../resilience/circuit-breaker.ts';
+import type { ErrorRateWindow } from '../resilience/error-rate-window.ts';
 import { TokenBucket } from '../resilience/token-bucket.ts';
 import type { CompiledRequest } from './compiled-request.ts';
 import { GatedRequestCall } from './gated-request-call.ts';
@@ -17,7 +18,14 @@ export { NOT_RELEASED } from './request-call.ts';
 /** The result of one logical request (after any retries). */
 export type RequestOutcome =
   | { readonly ok: true; readonly status: number; readonly json: unknown }
-  | { readonly ok: false; readonly status?: number | undefined; readonly errorKind: ErrorKind; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly status?: number | undefined;
+      readonly errorKind: ErrorKind;
+      readonly message: string;
+      /** The transport's cause in a few words (`ECONNREFUSED 127.0.0.1:1`), when it gave one. */
+      readonly detail?: string | undefined;
+    };
 
 /** Who is asking: the lifecycle (for the event log) and its unit's recorder. */
 export interface Requester {
@@ -100,6 +108,8 @@ export interface RequestExecutorDeps {
   readonly propagation?: TracePropagation | undefined;
   /** The origin of the plan's target.baseUrl: `warmTarget` opens connections to it. */
   readonly origin?: string | undefined;
+  /** The abort rule (`limits.abortOnErrorRate`): told every attempt; when it fires, the guard stops the run. */
+  readonly errorRate?: ErrorRateWindow | undefined;
 }
 
 /**

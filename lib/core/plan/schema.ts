@@ -9,6 +9,7 @@ import { PathSchema } from './condition.ts';
 import { PayloadsSchema } from './payload-spec.ts';
 import { StepListSchema } from './steps.ts';
 import { ExpectationSchema } from './expectations.ts';
+import { AbortOnErrorRateSchema } from './abort-rule.ts';
 import { HeadersSchema } from './headers.ts';
 import { PATH_RULE, forbiddenPathChar } from './request-path.ts';
 import { BackoffFactorSchema, ConcurrencySchema as Concurrency, RateSchema as Rate, WeightSchema, WorkersSchema as Workers } from './numbers.ts';
@@ -178,6 +179,8 @@ export const LimitsSchema = z.strictObject({
   maxDuration: RunDurationSchema.default(3_600_000),
   maxConcurrency: Concurrency.default(1000),
   maxRps: Rate.default(10_000),
+  /** Stop the run when too many attempts fail (see `AbortOnErrorRateSchema`); on by default. */
+  abortOnErrorRate: AbortOnErrorRateSchema,
 });
 
 /** `EntitySchema` names what lifecycles create on the target and which states end it. */

@@ -3,6 +3,7 @@ import { MAX_BATCH_SIZE, MAX_CONNECTIONS, MAX_DURATION_MS, MAX_POLL_ATTEMPTS, MA
 import { DurationSchema, TimeoutSchema, formatDuration } from '../duration.ts';
 import { baseUrlSchema } from '../plan/base-url.ts';
 import { ExpectationSchema } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import { HeadersSchema } from '../plan/headers.ts';
 import { BackoffFactorSchema, RateSchema } from '../plan/numbers.ts';
 import type { PlanInput } from '../plan/schema.ts';
@@ -75,6 +76,8 @@ export const DayInLifeSchema = z
       })
       .default({ cancelTimeout: 300_000, endTimeout: 600_000, checkInterval: 10_000 }),
     expect: z.array(ExpectationSchema).optional(),
+    /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+    abortOnErrorRate: AbortOnErrorRateSchema,
   })
   .refine((config) => config.simulation.activatedCount <= config.simulation.totalOrders, {
     path: ['simulation', 'activatedCount'],
@@ -162,7 +165,7 @@ export function compileDayInLife(config: DayInLifeConfig): PlanInput {
     ],
     load: { model: 'batches', batchSize: sim.batchSize, parallel: sim.parallelBatches, groupBy: 'payload.type', itemInterval: iv.betweenCreates, itemJitter: iv.jitter },
     entity: { name: 'order', terminal: ['cancelled', 'ended'] },
-    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000, maxRps: 10_000 },
+    limits: { maxRequests: 1_000_000, maxDuration: 24 * 3_600_000, maxConcurrency: 1000, maxRps: 10_000, abortOnErrorRate: config.abortOnErrorRate },
     expect: config.expect ?? [
       { lifecycles: 'nonTerminal', equals: 0 },
       { state: 'activated', equals: sim.activatedCount },

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema } from '../duration.ts';
 import { ExpectationSchema, type Expectation } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { PresetBaseUrl, presetTargetShape } from './common.ts';
 
@@ -43,6 +44,8 @@ export const FlashSaleSchema = z.strictObject({
   startDelay: DurationSchema.default(500),
   /** Replaces the default expectations (the seed's acceptance criteria) when given. */
   expect: z.array(ExpectationSchema).optional(),
+  /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+  abortOnErrorRate: AbortOnErrorRateSchema,
 });
 export type FlashSaleConfig = z.output<typeof FlashSaleSchema>;
 
@@ -116,7 +119,7 @@ export function compileFlashSale(config: FlashSaleConfig): PlanInput {
     // goes out at the start instead of being spaced by the limiter.
     limits: {
       maxRequests: buyers + 16, maxDuration: Math.max(600_000, config.startDelay + 4 * target.timeout), maxConcurrency: buyers,
-      maxRps: Math.max(10_000, 10 * buyers),
+      maxRps: Math.max(10_000, 10 * buyers), abortOnErrorRate: config.abortOnErrorRate,
     },
     expect: config.expect ?? flashSaleExpectations(stock, buyers),
   };

@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { CEILINGS_DOC, MAX_ARRIVAL_RATE, MAX_CONCURRENCY, MAX_DURATION_MS, MAX_RPS, MAX_SESSION_TASKS, formatPlanDuration, overCeiling } from '../ceilings.ts';
 import { parseDuration } from '../duration.ts';
 import { ExpectationSchema, RatioSchema, type Expectation } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
+import type { AbortOnErrorRate } from '../resilience/error-rate-window.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { WeightSchema } from '../plan/numbers.ts';
 import { didYouMean } from '../plan/suggest.ts';
@@ -174,6 +176,8 @@ export const PhasedSchema = z
     maxQuantity: z.int().min(1).max(99).default(3),
     maxErrorRate: RatioSchema.default(0.01),
     expect: z.array(ExpectationSchema).optional(),
+    /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+    abortOnErrorRate: AbortOnErrorRateSchema,
   })
   .superRefine((raw, ctx) => {
     const config = raw as Record<string, unknown>;
@@ -209,6 +213,7 @@ export interface PhasedConfig {
   burst: { onDurationMean: number; onDurationCv: number; offDurationMean: number; offDurationCv: number } | false;
   session: { lengthMean: number; lengthCv: number } | false;
   products: string[]; categories: string[]; maxQuantity: number; maxErrorRate: number; expect?: Expectation[] | undefined;
+  abortOnErrorRate: AbortOnErrorRate | false;
 }
 type Raw = Omit<PhasedConfig, 'warmupDuration' | 'baseline' | 'intervention' | 'burst' | 'session'> & Record<string, unknown> & { environment?: Record<string, unknown> };
 
@@ -307,6 +312,7 @@ export function compilePhased(config: PhasedConfig): PlanInput {
       maxDuration: config.duration + DRAIN_MS,
       maxConcurrency: Math.max(1000, config.baseline.users, config.intervention.users),
       maxRps: 10_000,
+      abortOnErrorRate: config.abortOnErrorRate,
     },
     expect: config.expect ?? [{ errorRate: { below: config.maxErrorRate } }],
   };

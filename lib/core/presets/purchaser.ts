@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { MAX_CONCURRENCY, MAX_WORKERS, overCeiling } from '../ceilings.ts';
 import { LoadDurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
 
@@ -46,6 +47,8 @@ export const PurchaserSchema = z.strictObject({
   maxQuantity: z.int().min(1).max(1_000_000).default(5),
   rateTolerance: RatioSchema.default(0.05),
   expect: z.array(ExpectationSchema).optional(),
+  /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+  abortOnErrorRate: AbortOnErrorRateSchema,
 });
 export type PurchaserConfig = z.output<typeof PurchaserSchema>;
 
@@ -96,6 +99,7 @@ export function compilePurchaser(config: PurchaserConfig): PlanInput {
       // Each purchaser holds at least one slot even when maxInFlight < purchasers; never queue behind the guard.
       maxConcurrency: Math.max(config.maxInFlight, config.purchasers),
       maxRps: MAX_TOTAL_RATE,
+      abortOnErrorRate: config.abortOnErrorRate,
     },
     expect: config.expect ?? [{ lifecycles: 'dropped', atMost: Math.floor(expected * config.rateTolerance) }],
   };

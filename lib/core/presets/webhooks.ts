@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { DurationSchema, LoadDurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
+import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
 import { presetTargetShape, targetBasics } from './common.ts';
@@ -61,6 +62,8 @@ export const WebhooksSchema = z.strictObject({
   reason: z.string().min(1).default('fraudulent'),
   maxErrorRate: RatioSchema.default(0.01),
   expect: z.array(ExpectationSchema).optional(),
+  /** Stop the run when too many attempts fail (`limits.abortOnErrorRate` of the general plan); `false` turns it off. */
+  abortOnErrorRate: AbortOnErrorRateSchema,
 });
 export type WebhooksConfig = z.output<typeof WebhooksSchema>;
 
@@ -163,6 +166,7 @@ export function compileWebhooks(config: WebhooksConfig): PlanInput {
       maxDuration: config.duration + DRAIN_MS,
       maxConcurrency: Math.max(1000, config.vus),
       maxRps: 10_000,
+      abortOnErrorRate: config.abortOnErrorRate,
     },
     expect: config.expect ?? [
       { lifecycles: 'nonTerminal', equals: 0 },

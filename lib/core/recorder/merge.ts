@@ -1,5 +1,5 @@
 import { EMPTY_HISTOGRAM, encodeHistogram, mergeHistograms } from './histogram.ts';
-import { NON_TERMINAL_LIST_CAP } from './types.ts';
+import { countReason, NON_TERMINAL_LIST_CAP } from './types.ts';
 import type { EndpointResult, NonTerminalEntry, UnitResult } from './types.ts';
 
 export { UnitResultSchema } from './schema.ts';
@@ -51,7 +51,7 @@ export function mergeUnitResults(results: readonly UnitResult[]): UnitResult {
     merged.lifecycles.completed += result.lifecycles.completed;
     merged.lifecycles.failed += result.lifecycles.failed;
     merged.lifecycles.dropped += result.lifecycles.dropped;
-    addCounts(merged.lifecycles.reasons, result.lifecycles.reasons);
+    for (const [reason, n] of Object.entries(result.lifecycles.reasons)) countReason(merged.lifecycles.reasons, reason, n);
     addCounts(merged.transitions, result.transitions);
     for (const entry of result.nonTerminal) {
       if (nonTerminal.length >= NON_TERMINAL_LIST_CAP) break;

@@ -1,6 +1,6 @@
 import { EndpointTable } from './endpoint-table.ts';
 import { encodeHistogram, newLatencyHistogram, toMicros } from './histogram.ts';
-import { NON_TERMINAL_LIST_CAP } from './types.ts';
+import { countReason, NON_TERMINAL_LIST_CAP } from './types.ts';
 import type { AttemptSample, LifecycleOutcome, LifecycleRecord, NonTerminalEntry, PhaseResult, UnitResult } from './types.ts';
 
 /** Key used for `from` when a transition enters the first state. */
@@ -69,8 +69,7 @@ export class Recorder {
   recordLifecycle(rec: LifecycleRecord): void {
     this.outcomes[rec.outcome]++;
     if (rec.outcome !== 'completed') {
-      const reason = rec.reason ?? UNSPECIFIED_REASON;
-      this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+      countReason(this.reasons, rec.reason ?? UNSPECIFIED_REASON);
     }
     if (!rec.terminal) {
       this.nonTerminalCount++;

@@ -93,3 +93,22 @@ export interface PhaseResult {
 
 /** How many non-terminal lifecycles a result lists by name (the count stays exact beyond it). */
 export const NON_TERMINAL_LIST_CAP = 1000;
+
+/**
+ * Distinct failure and drop reasons a result keeps by name; any further reason is counted under
+ * `OTHER_REASONS`, so a target that fails in ever new ways cannot grow the report without bound.
+ */
+export const REASON_CAP = 100;
+/** The key reasons beyond `REASON_CAP` are counted under. */
+export const OTHER_REASONS = 'other reasons';
+
+/** Counts `n` lifecycles under `reason` in `reasons`, or under `OTHER_REASONS` once `REASON_CAP` reasons are named. */
+export function countReason(reasons: Map<string, number> | Record<string, number>, reason: string, n = 1): void {
+  if (reasons instanceof Map) {
+    const key = reasons.has(reason) || reasons.size < REASON_CAP ? reason : OTHER_REASONS;
+    reasons.set(key, (reasons.get(key) ?? 0) + n);
+    return;
+  }
+  const key = Object.hasOwn(reasons, reason) || Object.keys(reasons).length < REASON_CAP ? reason : OTHER_REASONS;
+  reasons[key] = (reasons[key] ?? 0) + n;
+}

@@ -1,6 +1,7 @@
 import type { FleetStore, ObjectStore, RunRecord, UnitRow } from '../../core/fleet/ports.ts';
 import type { Clock, HttpClient } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
+import { ERROR_RATE_ABORT_PREFIX } from '../../core/resilience/error-rate-window.ts';
 import type { RunReport } from '../../core/report/model.ts';
 import { NullEventSink, EVENT_CSV_COLUMNS } from '../../adapters/local/csv-event-sink.ts';
 import { buildLocalReport } from '../local-driver.ts';
@@ -61,10 +62,12 @@ export async function aggregateRun(state: FleetState, deps: AggregateDeps): Prom
     }
   }
   const result = mergeUnitResults(results);
-  const aborted = run.stopReason !== undefined && !run.stopReason.startsWith(DEADLINE_PREFIX);
+  // A worker's abort rule stopped the run: failed, with its verdict; any other stop but the deadline is a user's.
+  const abortedBy = run.stopReason?.startsWith(ERROR_RATE_ABORT_PREFIX) ? run.stopReason : undefined;
+  const aborted = run.stopReason !== undefined && !run.stopReason.startsWith(DEADLINE_PREFIX) && abortedBy === undefined;
   if (run.stopReason?.startsWith(DEADLINE_PREFIX)) notes.push(`run stopped early: ${run.stopReason}`);
   // The report leaves buildLocalReport masked: the bucket and the execution's output never see a secret.
-  const report = buildLocalReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted, redactor: plan.loaded.redactor });
+  const report = buildLocalReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted, abortedBy, redactor: plan.loaded.redactor });
   const workers = new Set(units.flatMap((u) => (u.worker && u.status === 'DONE' ? [u.worker] : []))).size;
   const fleetReport = { ...report, fleet: { units: units.length, workers, takeovers: units.filter((u) => u.attempts > 1 && u.status === 'DONE').length } };
   const reportKey = `runs/${run.runId}/report.json`;
@@ -91,7 +94,7 @@ function fleetNotes(run: RunRecord, units: readonly UnitRow[]): string[] {
     notes.push(`${takenOver.length} unit(s) taken over after a lost worker (${takenOver.map((u) => `${u.unit.unitId}: ${u.attempts} claims`).join(', ')}); requests their first worker sent are not in the latency figures`);
   }
   if (swept.length > 0) notes.push(`${swept.length} unit(s) closed by the sweep (${swept.map((u) => u.unit.unitId).join(', ')}): their open lifecycles were cleaned up, the ones never started counted as dropped`);
-  if (run.stopReason) notes.push(`stop: ${run.stopReason}`);
+  if (run.stopReason && !run.stopReason.startsWith(ERROR_RATE_ABORT_PREFIX)) notes.push(`stop: ${run.stopReason}`);
   return notes;
 }
 

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { compilePlan, type CompiledPlan } from '../../core/engine/compile-plan.ts';
 import { RequestExecutor } from '../../core/engine/request-executor.ts';
 import { RunGuard } from '../../core/engine/run-guard.ts';
+import type { ErrorRateWindow } from '../../core/resilience/error-rate-window.ts';
 import type { LifecycleJournal } from '../../core/engine/journal.ts';
 import type { RunRecord } from '../../core/fleet/ports.ts';
 import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
@@ -62,6 +63,8 @@ export interface FleetRuntimeDeps {
   readonly deadline: number;
   /** This function's share of the run's request-rate cap. */
   readonly maxRps?: number | undefined;
+  /** This worker's abort rule (`limits.abortOnErrorRate`), when it judges its attempts. */
+  readonly errorRate?: ErrorRateWindow | undefined;
 }
 
 /**
@@ -77,6 +80,7 @@ export function fleetRuntime(deps: FleetRuntimeDeps): UnitRuntime {
   else deps.stop.addEventListener('abort', onStop, { once: true });
   const executor = new RequestExecutor({
     http: deps.http, clock: deps.clock, events: deps.events, guard, breaker: plan.target.circuitBreaker, maxRps: deps.maxRps ?? plan.limits.maxRps, origin: parseBaseUrl(plan.target.baseUrl).origin,
+    errorRate: deps.errorRate,
   });
   return {
     compiled: deps.plan.compiled, runId: deps.runId, clock: deps.clock, executor, events: deps.events, store: new ClaimAllStore(),

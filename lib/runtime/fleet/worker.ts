@@ -1,6 +1,8 @@
 import type { Cursor } from '../../core/engine/cursor.ts';
 import type { FleetStore, RunRecord } from '../../core/fleet/ports.ts';
+import type { Plan } from '../../core/plan/schema.ts';
 import type { Clock, HttpClient } from '../../core/ports.ts';
+import { ERROR_RATE_ABORT_PREFIX, ERROR_RATE_STOP_REASON, ErrorRateWindow } from '../../core/resilience/error-rate-window.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import type { Unit } from '../../core/units.ts';
@@ -82,10 +84,17 @@ export async function runFleetUnit(unit: Unit, deps: WorkerDeps): Promise<Worker
     }
     const journal = plan.compiled.terminal ? new StoreJournal(store, unit.runId, unit.unitId) : undefined;
     const share = Math.max(1, Math.min(run.unitsPlanned, deps.fleet.maxConcurrency));
+    const errorRate = errorRateOf(unit.runId, plan.loaded.plan);
+    if (errorRate?.verdict !== undefined) stop.abort(ERROR_RATE_STOP_REASON);
     const rt = fleetRuntime({
       runId: unit.runId, plan, clock, http: deps.http, events, stop: stop.signal, kill: new AbortController().signal, park: deps.park, journal,
-      deadline: run.deadline, maxRps: Math.min(plan.loaded.plan.limits.maxRps, deps.fleet.limits.maxRps) / share,
+      deadline: run.deadline, maxRps: Math.min(plan.loaded.plan.limits.maxRps, deps.fleet.limits.maxRps) / share, errorRate,
     });
+    // This worker's abort rule stops the whole run: the run row's stop flag, as `fleet stop` sets it,
+    // stops the other workers within their next status check and names the verdict in the report.
+    rt.stop.addEventListener('abort', () => {
+      if (errorRate?.verdict !== undefined) void store.requestStop(unit.runId, errorRate.verdict).catch(() => undefined);
+    }, { once: true });
     const results: UnitResult[] = [];
     let toRun: Unit[] = [unit];
     if (claim.attempt > 1) {
@@ -133,6 +142,22 @@ export function leaseMsFor(workerTimeoutMs: number): number {
   return Math.ceil(workerTimeoutMs * 1.1) + 1000;
 }
 
+/** Each execution environment's abort rule per run: it judges the attempts of every unit it runs. */
+const errorRates = new Map<string, ErrorRateWindow>();
+
+/** This environment's abort rule for a run (undefined when the plan turns it off). */
+function errorRateOf(runId: string, plan: Plan): ErrorRateWindow | undefined {
+  const rule = plan.limits.abortOnErrorRate;
+  if (!rule) return undefined;
+  let window = errorRates.get(runId);
+  if (!window) {
+    // One run at a time is the rule; a few keep a recent run's window across interleaved messages.
+    if (errorRates.size > 16) errorRates.clear();
+    errorRates.set(runId, (window = new ErrorRateWindow(rule)));
+  }
+  return window;
+}
+
 /** A resume unit for cursors a takeover found open. */
 function resumeOf(unit: Unit, suffix: string, cursors: Cursor[]): Unit | undefined {
   return cursors.length > 0 ? { kind: 'resume', runId: unit.runId, unitId: `${unit.unitId}.${suffix}`, cursors } : undefined;
@@ -140,7 +165,9 @@ function resumeOf(unit: Unit, suffix: string, cursors: Cursor[]): Unit | undefin
 
 /** Aborts `stop` as soon as the run is no longer RUNNING (checked now, then every `everyMs`). */
 function watchRun(run: RunRecord, store: FleetStore, stop: AbortController, clock: Clock, everyMs: number): { dispose(): void } {
-  const reasonOf = (r: RunRecord): string => r.stopReason ?? `run is ${r.status.toLowerCase()}`;
+  // A run another worker's abort rule stopped drops what is left under the rule's one short reason.
+  const reasonOf = (r: RunRecord): string =>
+    r.stopReason?.startsWith(ERROR_RATE_ABORT_PREFIX) ? ERROR_RATE_STOP_REASON : (r.stopReason ?? `run is ${r.status.toLowerCase()}`);
   if (run.status !== 'RUNNING') stop.abort(reasonOf(run));
   let disposed = false;
   const done = new AbortController();

@@ -34,4 +34,6 @@ export type FromThread =
   | { readonly type: 'ready' }
   | { readonly type: 'progress'; readonly progress: ThreadProgress }
   | { readonly type: 'done'; readonly result: UnitResult; readonly notes: readonly string[] }
+  /** The thread's abort rule fired: the main thread stops every thread and fails the run with the verdict. */
+  | { readonly type: 'abortRule'; readonly verdict: string }
   | { readonly type: 'failed'; readonly message: string };

@@ -9,6 +9,7 @@ import type { AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
 import type { Clock } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import { Redactor } from '../../core/redactor.ts';
+import { ERROR_RATE_STOP_REASON } from '../../core/resilience/error-rate-window.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import { EVENT_CSV_COLUMNS } from '../../adapters/local/csv-event-sink.ts';
 import { buildLocalReport, type LiveProgress, type LocalRunOutcome } from '../local-driver.ts';
@@ -32,6 +33,8 @@ export interface ThreadedRunOptions {
   /** The plan's values from the environment (`LoadedPlan.secrets`): masked in the event log, the report and errors. */
   readonly secrets?: readonly string[];
   readonly onStart?: (progress: Readonly<LiveProgress>) => void;
+  /** Told the first thread's abort-rule verdict, the moment it arrives. */
+  readonly onAbortRule?: ((verdict: string) => void) | undefined;
 }
 
 /** Time between every thread being ready and the common start of their units. */
@@ -76,6 +79,8 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   opts.kill.addEventListener('abort', onKill, { once: true });
 
   let ready = 0;
+  // Each thread judges its own attempts; the first verdict stops them all and fails the run.
+  let abortedBy: string | undefined;
   const results: UnitResult[] = [];
   const notes: string[] = [];
   try {
@@ -97,6 +102,12 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
                 results.push(message.result);
                 notes.push(...message.notes.filter((note) => !notes.includes(note)));
                 void thread.terminate();
+              } else if (message.type === 'abortRule') {
+                if (abortedBy === undefined) {
+                  abortedBy = message.verdict;
+                  send({ type: 'stop', reason: ERROR_RATE_STOP_REASON });
+                  opts.onAbortRule?.(message.verdict);
+                }
               } else if (message.type === 'failed') reject(new Error(`worker thread ${i} failed: ${redactor.text(message.message)}`));
             });
           }),
@@ -110,7 +121,7 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   if (opts.eventsPath) await joinParts(opts.eventsPath, parts as string[]);
   const result = mergeUnitResults(results);
   const report = buildLocalReport({
-    plan, kind: opts.kind, runId: opts.runId, result, planned, aborted: opts.stop.aborted, redactor,
+    plan, kind: opts.kind, runId: opts.runId, result, planned, aborted: opts.stop.aborted, abortedBy, redactor,
     notes: [...(opts.warnings ?? []).map((w) => `warning: ${w}`), ...notes, `ran on ${count} worker threads`],
   });
   return { report, result };

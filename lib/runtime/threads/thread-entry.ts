@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     outcome = await runLocal({
       plan, kind: init.kind, runId: init.runId, clock: systemClock, http, events, stop: stop.signal, kill: kill.signal,
       shard: init.shard, startAt, skipSystemSteps: true, redactor, onStart: (progress) => (live = progress),
+      onAbortRule: (verdict) => post({ type: 'abortRule', verdict }),
     });
   } finally {
     clearInterval(timer);

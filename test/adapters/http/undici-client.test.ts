@@ -183,6 +183,7 @@ describe('Class: UndiciHttpClient', () => {
         // Assess
         expect(error.kind).toBe('connect');
         expect((error.cause as { code?: string }).code).toBe('ECONNREFUSED');
+        expect(error.detail).toBe(`ECONNREFUSED ${new URL(closed.base).host}`);
       });
 
       it('rejects a request undici refuses (an invalid header) as invalid-request, sends nothing, and keeps its socket: the next request on a one-socket client goes out', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyUndiciError, toTransportError } from '../../../lib/adapters/http/undici-errors.ts';
+import { classifyUndiciError, errorDetail, toTransportError } from '../../../lib/adapters/http/undici-errors.ts';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 
 /** An Error carrying a `code`, like undici's and Node's. */
@@ -67,5 +67,29 @@ describe('Function: toTransportError', () => {
   it('returns an HttpTransportError of the same kind unchanged', () => {
     const err = new HttpTransportError('invalid-response', 'too big');
     expect(toTransportError(err)).toBe(err);
+  });
+});
+
+describe('Function: errorDetail', () => {
+  it('names the code and the address of a socket error, from its fields', () => {
+    // Prepare: errors as Node raises them (net and dns set code, syscall, address, port, hostname)
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect', address: '127.0.0.1', port: 1 });
+    const v6 = Object.assign(new Error('connect ETIMEDOUT ::1:8080'), { code: 'ETIMEDOUT', address: '::1', port: 8080 });
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND shop.test'), { code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'shop.test' });
+
+    // Act / Assess
+    expect(errorDetail(refused)).toBe('ECONNREFUSED 127.0.0.1:1');
+    expect(errorDetail(v6)).toBe('ETIMEDOUT [::1]:8080');
+    expect(errorDetail(dns)).toBe('ENOTFOUND shop.test');
+    expect(errorDetail(coded('UND_ERR_SOCKET'))).toBe('UND_ERR_SOCKET');
+    expect(toTransportError(refused).detail).toBe('ECONNREFUSED 127.0.0.1:1');
+  });
+
+  it('speaks through the first error of an AggregateError (every address of a name tried), and says nothing without a code', () => {
+    const first = Object.assign(new Error('connect ECONNREFUSED ::1:8080'), { code: 'ECONNREFUSED', address: '::1', port: 8080 });
+    const second = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 8080 });
+    expect(errorDetail(new AggregateError([first, second]))).toBe('ECONNREFUSED [::1]:8080');
+    expect(errorDetail(new Error('no code'))).toBeUndefined();
+    expect(errorDetail('a string')).toBeUndefined();
   });
 });

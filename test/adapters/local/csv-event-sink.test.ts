@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CsvEventSink, csvEventRow, EVENT_CSV_COLUMNS, EventSinkClosedError, NullEventSink } from '../../../lib/adapters/local/csv-event-sink.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CsvEventSink, csvEventRow, EVENT_CSV_COLUMNS, EventSinkClosedError, FLUSH_EVERY_MS, NullEventSink } from '../../../lib/adapters/local/csv-event-sink.ts';
 import type { LifecycleEvent } from '../../../lib/core/ports.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -67,6 +68,48 @@ describe('Class: CsvEventSink', () => {
 
       // Assess
       expect(await readFile(path, 'utf8')).toBe(`${EVENT_CSV_COLUMNS.join(',')}\n`);
+    });
+  });
+
+  describe('Flushing on a timer', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** The file's text once it holds `lines` lines (real time, bounded: the write itself is real I/O). */
+    async function linesOf(path: string, lines: number): Promise<string[]> {
+      for (let i = 0; i < 500; i++) {
+        const rows = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+        if (rows.length >= lines) return rows;
+        await sleep(10);
+      }
+      throw new Error(`${path} never held ${lines} lines`);
+    }
+
+    it('hands buffered rows to the file within a second, without close, so a hard stop loses at most that second', async () => {
+      // Prepare: only the flush interval is faked; file I/O and the polling sleep stay real
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      const path = join(dir, 'events.csv');
+      const sink = await CsvEventSink.open(path);
+
+      // Act: two events, far below the 64 KiB chunk, then a second passes
+      sink.write(event(0));
+      sink.write(event(1));
+      const before = await readFile(path, 'utf8');
+      vi.advanceTimersByTime(FLUSH_EVERY_MS);
+
+      // Assess: nothing was written before the tick; after it, the header and both rows are in the file
+      expect(before).toBe('');
+      expect(await linesOf(path, 3)).toEqual([EVENT_CSV_COLUMNS.join(','), csvEventRow(event(0)).trimEnd(), csvEventRow(event(1)).trimEnd()]);
+
+      // Act: a later event waits for the next tick, not for close
+      sink.write(event(2));
+      vi.advanceTimersByTime(FLUSH_EVERY_MS);
+
+      // Assess
+      expect((await linesOf(path, 4))[3]).toBe(csvEventRow(event(2)).trimEnd());
+      await sink.close();
+      expect(vi.getTimerCount()).toBe(0);
     });
   });
 

@@ -5,6 +5,7 @@ import { RequestExecutor, type ProgressCounters, type Requester } from '../../..
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
 import type { TemplateContext } from '../../../lib/core/plan/template.ts';
 import { Recorder } from '../../../lib/core/recorder/recorder.ts';
+import { ERROR_RATE_STOP_REASON, ErrorRateWindow } from '../../../lib/core/resilience/error-rate-window.ts';
 import { Rng } from '../../../lib/core/rng.ts';
 import { customPlan, MemoryEvents, runToEnd } from '../../helpers/engine-harness.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
@@ -341,6 +342,45 @@ describe('Class: RequestExecutor', () => {
       expect(outcomes[0]).toEqual({ ok: true, status: 200, json: undefined });
       expect(outcomes[1]).toEqual({ ok: false, status: undefined, errorKind: 'aborted', message: 'slow: request aborted' });
       expect(t.recorder.result(0).endpoints['slow']).toMatchObject({ attempts: 2, ok: 1, errors: { aborted: 1 } });
+    });
+  });
+
+  describe('Method: execute (abort rule)', () => {
+    it('tells the rule every attempt with its cause, and stops the run through the guard the moment the rule fires', async () => {
+      // Prepare: every attempt refused, as undici reports a closed port
+      const t = setup({}, { ping: { path: '/ping', retry: false } });
+      const refused = new HttpTransportError('connect', 'connect: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1', { detail: 'ECONNREFUSED 127.0.0.1:1' });
+      t.http.on('GET', '/ping', { error: refused });
+      const rule = new ErrorRateWindow({ above: 0.5, window: 10_000, minRequests: 20 });
+      const executor = new RequestExecutor({ ...t.executor.deps, errorRate: rule });
+
+      // Act: 25 requests one after the other
+      const outcomes = [];
+      for (let i = 0; i < 25; i++) outcomes.push(await runToEnd(t.clock, executor.execute(t.req('ping'), t.ctx(), t.who, Rng.of(1), { signal: t.guard.signal })));
+
+      // Assess: the outcome carries the cause; the 20th refusal stops the run; nothing is sent after it
+      expect(outcomes[0]).toMatchObject({ ok: false, errorKind: 'connect', detail: 'ECONNREFUSED 127.0.0.1:1' });
+      expect(t.http.calls).toHaveLength(20);
+      expect(t.guard.reason).toBe(ERROR_RATE_STOP_REASON);
+      expect(rule.verdict).toMatch(/20 of 20 attempts failed; most common: connect ECONNREFUSED 127\.0\.0\.1:1$/);
+      expect(outcomes.slice(20).every((o) => !o.ok && o.errorKind === 'aborted')).toBe(true);
+    });
+
+    it('judges nothing once the run has stopped for another reason', async () => {
+      // Prepare: the run was stopped (a user's Ctrl+C); cleanups still go out, and fail
+      const t = setup({}, { ping: { path: '/ping', retry: false } });
+      t.http.on('GET', '/ping', { status: 503 });
+      const rule = new ErrorRateWindow({ above: 0.5, window: 10_000, minRequests: 1 });
+      const executor = new RequestExecutor({ ...t.executor.deps, errorRate: rule });
+      t.guard.stop('interrupted by SIGINT');
+
+      // Act
+      const outcome = await runToEnd(t.clock, executor.execute(t.req('ping'), t.ctx(), t.who, Rng.of(1), { signal: t.signal, force: true }));
+
+      // Assess
+      expect(outcome).toMatchObject({ ok: false, errorKind: 'http5xx', status: 503 });
+      expect(rule.verdict).toBeUndefined();
+      expect(t.guard.reason).toBe('interrupted by SIGINT');
     });
   });
 

@@ -93,7 +93,7 @@ describe('Preset: purchaser', () => {
       expect(plan.load).toEqual({ model: 'rate', rate: 100, workers: 3, duration: 10_000, maxInFlight: 20, startJitter: true });
       expect(plan.target).toMatchObject({ baseUrl: 'http://127.0.0.1:8080', timeout: 30_000, maxConnections: 100, circuitBreaker: false });
       expect(plan.entity).toBeUndefined();
-      expect(plan.limits).toEqual({ maxRequests: 1003, maxDuration: 70_000, maxConcurrency: 20, maxRps: 10_000 });
+      expect(plan.limits).toEqual({ maxRequests: 1003, maxDuration: 70_000, maxConcurrency: 20, maxRps: 10_000, abortOnErrorRate: { above: 0.5, window: 10_000, minRequests: 20 } });
       expect(plan.expect).toEqual([{ lifecycles: 'dropped', atMost: 50 }]);
     });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHistogram, HISTOGRAM_HIGHEST_US } from '../../../lib/core/recorder/histogram.ts';
 import { Recorder } from '../../../lib/core/recorder/recorder.ts';
-import { NON_TERMINAL_LIST_CAP } from '../../../lib/core/recorder/types.ts';
+import { mergeUnitResults } from '../../../lib/core/recorder/merge.ts';
+import { NON_TERMINAL_LIST_CAP, OTHER_REASONS, REASON_CAP } from '../../../lib/core/recorder/types.ts';
 
 describe('Class: Recorder', () => {
   describe('Method: recordAttempt', () => {
@@ -95,6 +96,26 @@ describe('Class: Recorder', () => {
       expect(lifecycles).toEqual({ completed: 1, failed: 2, dropped: 1, reasons: { 'poll details: max attempts': 2, unspecified: 1 } });
       expect(nonTerminal).toEqual([]);
       expect(nonTerminalCount).toBe(0);
+    });
+
+    it('keeps at most REASON_CAP reasons by name, counting the rest under OTHER_REASONS, here and when merged', () => {
+      // Prepare: every lifecycle fails for a reason of its own (a target naming a new address each time)
+      const recorder = new Recorder(0);
+      const other = new Recorder(0);
+
+      // Act
+      for (let i = 0; i < REASON_CAP + 5; i++) recorder.recordLifecycle({ outcome: 'failed', index: i, key: `k${i}`, terminal: true, reason: `hit: connect ECONNREFUSED 127.0.0.${i}:1` });
+      other.recordLifecycle({ outcome: 'failed', index: 0, key: 'x', terminal: true, reason: 'hit: timeout' });
+      const { reasons } = recorder.result(1).lifecycles;
+      const merged = mergeUnitResults([recorder.result(1), other.result(1)]).lifecycles.reasons;
+
+      // Assess: exact counts, bounded keys
+      expect(Object.keys(reasons)).toHaveLength(REASON_CAP + 1);
+      expect(reasons[OTHER_REASONS]).toBe(5);
+      expect(reasons['hit: connect ECONNREFUSED 127.0.0.0:1']).toBe(1);
+      expect(Object.keys(merged)).toHaveLength(REASON_CAP + 1);
+      expect(merged[OTHER_REASONS]).toBe(6);
+      expect(Object.values(merged).reduce((a, b) => a + b, 0)).toBe(REASON_CAP + 6);
     });
 
     it('lists non-terminal lifecycles with state and reason', () => {
