@@ -197,8 +197,9 @@ describe('the allowlist: validate, run and hit share it', () => {
       expect(exitCode).toBe(0);
       expect(asked).toEqual(['svc.loadfleet.test']);
       expect(report?.endpoints.r?.errors).toEqual({ connect: 1 });
-      // The refusal's message (which names both) is asserted in guarded-connector.test.ts: reports keep kinds only.
-      expect(report?.lifecycles.reasons).toEqual({ 'r: connect': 1 });
+      // The failure reason names the refused address (the full message, with the name, is asserted in
+      // guarded-connector.test.ts).
+      expect(report?.lifecycles.reasons).toEqual({ 'r: connect 10.0.0.1 not allowed (private)': 1 });
       expect(spy.attempts).toEqual([]);
       expect(a.connections).toBe(0);
     } finally {

@@ -1,7 +1,7 @@
 import dns, { type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { HttpTransportError } from '../../core/errors.ts';
-import { checkAddress, type AllowlistPolicy } from '../../core/allowlist/allowlist.ts';
+import { checkAddress, type AllowlistPolicy, type Verdict } from '../../core/allowlist/allowlist.ts';
 import { buildConnector } from './undici-parts.ts';
 
 /** What a guarded connector checks against, and how it resolves names. */
@@ -31,14 +31,14 @@ export function guardedConnector(guard: ConnectGuard, port: number): buildConnec
       if (error) return callback(error, '', 0);
       const addresses: LookupAddress[] = typeof found === 'string' ? [{ address: found, family: family ?? isIP(found) }] : found;
       const allowed: LookupAddress[] = [];
-      let refusal: string | undefined;
+      let refusal: Extract<Verdict, { allowed: false }> | undefined;
       for (const entry of addresses) {
         const verdict = checkAddress(hostname, entry.address, port, guard.policy);
         if (verdict.allowed) allowed.push(entry);
-        else refusal ??= verdict.reason;
+        else refusal ??= verdict;
       }
       const first = allowed[0];
-      if (!first) return callback(new HttpTransportError('connect', refusal ?? `refused: ${hostname} resolved to no address`), '', 0);
+      if (!first) return callback(refused(refusal ?? { allowed: false, reason: `refused: ${hostname} resolved to no address`, detail: `${hostname} resolved to nothing` }), '', 0);
       if (options.all) (callback as unknown as (err: null, all: LookupAddress[]) => void)(null, allowed);
       else callback(null, first.address, first.family);
     });
@@ -50,10 +50,15 @@ export function guardedConnector(guard: ConnectGuard, port: number): buildConnec
     if (isIP(host) !== 0) {
       const verdict = checkAddress(host, host, port, guard.policy);
       if (!verdict.allowed) {
-        callback(new HttpTransportError('connect', verdict.reason), null);
+        callback(refused(verdict), null);
         return;
       }
     }
     return connect(options, callback);
   };
+}
+
+/** The `connect` error of a refused address: its message for logs, its detail for the failure reason. */
+function refused(verdict: Extract<Verdict, { allowed: false }>): HttpTransportError {
+  return new HttpTransportError('connect', verdict.reason, { detail: verdict.detail });
 }

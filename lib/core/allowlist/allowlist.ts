@@ -29,7 +29,11 @@ export interface HostEntry {
 }
 
 /** The answer of a check: allowed, or refused with a message that says why and what to do. */
-export type Verdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+/**
+ * A check's answer. A refusal has a `reason` for messages and, from `checkAddress`, a short `detail`
+ * (`10.0.0.1 not allowed (private)`) that names the cause in failure reasons: one per address, so few.
+ */
+export type Verdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string; readonly detail?: string };
 
 /** `TargetNotAllowedError` refuses a target the allowlist does not allow, or an allowlist entry it cannot read. */
 export class TargetNotAllowedError extends LoadfleetError {
@@ -104,10 +108,10 @@ export function checkAddress(name: string, address: string, port: number, policy
   if (host === undefined) return { allowed: false, reason: `refused: ${name} resolved to something that is not an address` };
   const kind = classifyHost(host);
   const what = name === address ? `refused: ${host}` : `refused: ${name} resolved to ${host}`;
-  if (kind === 'metadata') return { allowed: false, reason: `${what}, a cloud metadata address: loadfleet never connects to it, even when allowed` };
+  if (kind === 'metadata') return { allowed: false, reason: `${what}, a cloud metadata address: loadfleet never connects to it, even when allowed`, detail: `${host} never allowed (metadata)` };
   if (kind === 'public' || listed(policy, host, port) || (kind === 'loopback' && policy.scope === 'local')) return { allowed: true };
   const hint = policy.scope === 'local' ? `pass --allow-host ${displayHost(host, '')} if you own it` : 'list the address itself in loadfleet.allowedHosts if you own it';
-  return { allowed: false, reason: `${what}, ${article(kind)} address not on the allowlist (${hint})` };
+  return { allowed: false, reason: `${what}, ${article(kind)} address not on the allowlist (${hint})`, detail: `${host} not allowed (${kind})` };
 }
 
 /** True for a host name or address that always means this machine (127.0.0.0/8, ::1, localhost). */

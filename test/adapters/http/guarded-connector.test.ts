@@ -78,6 +78,7 @@ describe('Class: UndiciHttpClient, the address check at connect time', () => {
 
       expect(error.kind).toBe('connect');
       expect(error.message).toBe(`refused: ${NAME} resolved to 10.0.0.1, a private address not on the allowlist (pass --allow-host 10.0.0.1 if you own it)`);
+      expect(error.detail).toBe('10.0.0.1 not allowed (private)'); // what the failure reason shows
       expect(lookup.calls).toEqual([NAME]);
       expect(spy.attempts).toEqual([]);
       expect(target.connections).toBe(0);
@@ -98,6 +99,7 @@ describe('Class: UndiciHttpClient, the address check at connect time', () => {
       const error = await refusal(make(policy, fakeLookup(address)), `http://${NAME}:${target.port}`);
 
       expect(error.message).toBe(`refused: ${NAME} resolved to ${shown}, ${why}`);
+      expect(error.detail).toMatch(/^\S+ (never allowed \(metadata\)|not allowed \((link-local|unspecified|private)\))$/);
       expect(spy.attempts).toEqual([]);
     });
 
@@ -105,6 +107,7 @@ describe('Class: UndiciHttpClient, the address check at connect time', () => {
       const error = await refusal(make(localPolicy([]), fakeLookup()), 'http://10.0.0.1:9');
 
       expect(error.message).toBe('refused: 10.0.0.1, a private address not on the allowlist (pass --allow-host 10.0.0.1 if you own it)');
+      expect(error.detail).toBe('10.0.0.1 not allowed (private)');
       expect(spy.calls).toBe(0);
     });
 

@@ -126,10 +126,12 @@ describe('Function: checkAddress', () => {
     expect(checkAddress('api.example.com', '10.0.0.1', 443, local)).toEqual({
       allowed: false,
       reason: 'refused: api.example.com resolved to 10.0.0.1, a private address not on the allowlist (pass --allow-host 10.0.0.1 if you own it)',
+      detail: '10.0.0.1 not allowed (private)',
     });
     expect(checkAddress('169.254.169.254', '169.254.169.254', 80, localPolicy(['169.254.169.254']))).toEqual({
       allowed: false,
       reason: 'refused: 169.254.169.254, a cloud metadata address: loadfleet never connects to it, even when allowed',
+      detail: '169.254.169.254 never allowed (metadata)',
     });
   });
 
