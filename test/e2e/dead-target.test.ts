@@ -4,27 +4,18 @@
  * retried only where the plan says so, and a dead target stops the run fast with its cause named.
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lib/core/report/model.ts';
 import { startTarget, type RunningTarget } from '../../lib/target/index.ts';
 import { dayInLifeYaml, ROOT, spawnCli, tempDir, writeTemp } from './helpers.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 let target: RunningTarget | undefined;
 afterEach(async () => {
   await target?.close();
   target = undefined;
 });
-
-/** A loopback port nothing listens on: bound on port 0, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function reportOf(out: string): RunReport {
   return JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;

@@ -1,23 +1,14 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../lib/core/report/model.ts';
 import { runOfflineFleet, type OfflineFleetRun } from '../helpers/offline-fleet.ts';
 import { dayInLifeYaml } from './helpers.ts';
+import { closedPort } from '../helpers/closed-port.ts';
 
 let run: OfflineFleetRun | undefined;
 afterEach(async () => {
   await run?.aws.stop();
   run = undefined;
 });
-
-/** A loopback port nothing listens on: bound on port 0, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the abort rule through the offline cloud (real handlers, fauxqs, dynalite)', () => {
   it('a worker whose attempts all fail sets the run\'s stop flag with its verdict; the other units stop; the report is failed and names it', async () => {

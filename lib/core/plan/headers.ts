@@ -15,7 +15,7 @@ const TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A character outside `field-value` (RFC 9110 section 5.5): anything but HTAB, SP-~, and U+0080-U+00FF. */
 const NOT_FIELD_CHAR_RE = /[^\t\x20-\x7e\x80-\xff]/u;
 
-const CHAR_NAMES: Readonly<Record<string, string>> = { '\r': 'CR', '\n': 'LF', '\0': 'NUL' };
+const CHAR_NAMES: Readonly<Record<string, string>> = { '\r': 'CR', '\n': 'LF', '\0': 'NUL', ' ': 'a space', '\t': 'a tab' };
 
 /** `isHeaderName` tells whether `name` is an HTTP token, as a header name must be. */
 export function isHeaderName(name: string): boolean {
@@ -35,7 +35,16 @@ export const HEADER_VALUE_RULE = 'a header value may not hold CR, LF, NUL, other
  * forbiddenHeaderChar('a\r\nx: 1');   // 'CR (U+000D)'
  */
 export function forbiddenHeaderChar(value: string): string | undefined {
-  const found = NOT_FIELD_CHAR_RE.exec(value);
+  return firstForbidden(NOT_FIELD_CHAR_RE, value);
+}
+
+/**
+ * The first character of `text` that `forbidden` matches, named for a message (`CR (U+000D)`,
+ * `a space (U+0020)`, `U+00E9`), or undefined when there is none. It names the character, never the
+ * text, which may hold a secret.
+ */
+export function firstForbidden(forbidden: RegExp, text: string): string | undefined {
+  const found = forbidden.exec(text);
   if (found === null) return undefined;
   const char = found[0];
   const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;

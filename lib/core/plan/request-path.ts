@@ -6,10 +6,10 @@
  * client as `invalid-request`).
  */
 
+import { firstForbidden } from './headers.ts';
+
 /** A character a literal path may not hold: anything outside visible ASCII (U+0021 to U+007E). */
 const NOT_PATH_CHAR_RE = /[^\x21-\x7e]/u;
-
-const CHAR_NAMES: Readonly<Record<string, string>> = { ' ': 'a space', '\r': 'CR', '\n': 'LF', '\t': 'a tab', '\0': 'NUL' };
 
 /** What a path may hold, in words, for messages. */
 export const PATH_RULE = 'a path is visible ASCII only: percent-encode anything else (a space is %20, é is %C3%A9)';
@@ -23,10 +23,5 @@ export const PATH_RULE = 'a path is visible ASCII only: percent-encode anything 
  * forbiddenPathChar('/a b');                          // 'a space (U+0020)'
  */
 export function forbiddenPathChar(path: string): string | undefined {
-  const found = NOT_PATH_CHAR_RE.exec(path);
-  if (found === null) return undefined;
-  const char = found[0];
-  const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-  const name = CHAR_NAMES[char];
-  return name === undefined ? code : `${name} (${code})`;
+  return firstForbidden(NOT_PATH_CHAR_RE, path);
 }

@@ -3,22 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { forbiddenHeaderChar, isHeaderName } from '../../../lib/core/plan/headers.ts';
 import { forbiddenPathChar } from '../../../lib/core/plan/request-path.ts';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
-import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
 import { hitPlan, type HitOptions } from '../../../lib/cli/hit-command.ts';
 import { LoadfleetError } from '../../../lib/core/errors.ts';
-
-/** Runs `act`, which must throw a PlanValidationError, and returns its issues. */
-function issuesOf(act: () => unknown): readonly PlanIssue[] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof PlanValidationError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a PlanValidationError, but nothing was thrown');
-}
-
-const brief = (issues: readonly PlanIssue[]): string[] => issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`);
+import { brief, issuesOf } from '../../helpers/plan-issues.ts';
 
 const NAME_RULE = 'a header name is letters, digits and !#$%&\'*+-.^_`|~ only (an HTTP token): no spaces, colons, CR or LF';
 const VALUE_RULE = 'a header value may not hold CR, LF, NUL, other control characters (tab aside) or characters above U+00FF';

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
-import { parseSource, PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
+import { parseSource } from '../../../lib/core/plan/source.ts';
 import { PRESETS, type Preset } from '../../../lib/core/presets/index.ts';
+import { brief, issuesOf } from '../../helpers/plan-issues.ts';
 
 /** The seed's config.yaml (seed 002, section 5.1), with `kind` added and the base URL on loopback. */
 const SEED_CONFIG = `kind: day-in-life
@@ -39,20 +40,6 @@ cleanup:
   endTimeout: 600s
   checkInterval: 10s
 `;
-
-/** Runs `act`, which must throw a PlanValidationError, and returns its issues. */
-function issuesOf(act: () => unknown): readonly PlanIssue[] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof PlanValidationError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a PlanValidationError, but nothing was thrown');
-}
-
-/** Issues as `line:col path message`, to assert exactly. */
-const brief = (issues: readonly PlanIssue[]): string[] => issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`);
 
 describe('Function: loadPlan', () => {
   describe('kind: day-in-life', () => {

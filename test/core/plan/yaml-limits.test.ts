@@ -1,23 +1,10 @@
 import { Parser } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../../lib/core/plan/load.ts';
-import { parseSource, PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
+import { parseSource } from '../../../lib/core/plan/source.ts';
 import { MAX_ALIAS_EXPANSION, MAX_NESTING, tooDeep } from '../../../lib/core/plan/yaml-limits.ts';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
-
-/** Runs `act`, which must throw a PlanValidationError, and returns its issues. */
-function issuesOf(act: () => unknown): readonly PlanIssue[] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof PlanValidationError) return error.issues;
-    throw error;
-  }
-  throw new Error('expected a PlanValidationError, but nothing was thrown');
-}
-
-/** Issues as `line:col path message`, to assert exactly. */
-const brief = (issues: readonly PlanIssue[]): string[] => issues.map((i) => `${i.line}:${i.col} ${i.path} ${i.message}`);
+import { brief, issuesOf } from '../../helpers/plan-issues.ts';
 
 /** A valid custom plan; `extra` lines go at the end. */
 const plan = (lifecycle: string, extra = ''): string => `kind: custom
