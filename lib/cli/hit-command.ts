@@ -1,6 +1,6 @@
 import { parseDuration } from '../core/duration.ts';
 import { MAX_REQUESTS, MAX_RPS } from '../core/ceilings.ts';
-import { loadPlan } from '../core/plan/load.ts';
+import { loadPlan } from '../core/plan/plan-loader.ts';
 import { HEADER_VALUE_RULE, forbiddenHeaderChar, isHeaderName } from '../core/plan/headers.ts';
 import { PlanValidationError } from '../core/plan/source.ts';
 import { LoadfleetError } from '../core/errors.ts';

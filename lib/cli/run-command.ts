@@ -11,7 +11,7 @@ import { formatDuration } from '../core/duration.ts';
 import { LoadfleetError } from '../core/errors.ts';
 import { baseUrlProblem, parseBaseUrl } from '../core/plan/base-url.ts';
 import type { Plan } from '../core/plan/schema.ts';
-import { loadPlan, type LoadedPlan } from '../core/plan/load.ts';
+import { loadPlan, type LoadedPlan } from '../core/plan/plan-loader.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { writeJsonReport } from '../report/json.ts';
 import { renderSummary } from '../report/terminal.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hitCommand, hitPlan, hitSummary } from '../../lib/cli/hit-command.ts';
-import { loadPlan } from '../../lib/core/plan/load.ts';
+import { loadPlan } from '../../lib/core/plan/plan-loader.ts';
 import { startTarget, type RunningTarget } from '../../lib/target/index.ts';
 import { startRecordingTarget } from '../helpers/recording-target.ts';
 

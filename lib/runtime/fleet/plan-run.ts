@@ -3,7 +3,7 @@ import { checkTarget, fleetPolicy } from '../../core/allowlist/allowlist.ts';
 import { compilePlan } from '../../core/engine/compile-plan.ts';
 import type { Program } from '../../core/engine/program.ts';
 import type { ObjectStore, RunRecord } from '../../core/fleet/ports.ts';
-import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
+import { loadPlan, type LoadedPlan } from '../../core/plan/plan-loader.ts';
 import type { Plan } from '../../core/plan/schema.ts';
 import { PlanValidationError } from '../../core/plan/source.ts';
 import { planUnits } from '../../core/planner.ts';

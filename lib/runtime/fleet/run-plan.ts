@@ -5,7 +5,7 @@ import { RunGuard } from '../../core/engine/run-guard.ts';
 import type { ErrorRateWindow } from '../../core/resilience/error-rate-window.ts';
 import type { LifecycleJournal } from '../../core/engine/journal.ts';
 import type { RunRecord } from '../../core/fleet/ports.ts';
-import { loadPlan, type LoadedPlan } from '../../core/plan/load.ts';
+import { loadPlan, type LoadedPlan } from '../../core/plan/plan-loader.ts';
 import { parseBaseUrl } from '../../core/plan/base-url.ts';
 import type { Clock, EventSink, HttpClient } from '../../core/ports.ts';
 import { MemoryRunStore } from '../../adapters/local/memory-run-store.ts';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ABORT_ON_ERROR_RATE } from '../../../lib/core/plan/abort-rule.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/source.ts';
 
 /** A minimal general plan with `limits` given as YAML lines (indented under `limits:`), or none. */

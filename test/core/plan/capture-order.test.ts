@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPlan } from '../../../lib/core/plan/check.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { formatPath, PlanValidationError } from '../../../lib/core/plan/source.ts';
 import { customPlan } from '../../helpers/engine-harness.ts';
 

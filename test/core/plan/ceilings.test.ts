@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_BATCH_SIZE, MAX_CONCURRENCY, MAX_DURATION_MS, MAX_PAYLOADS, MAX_PLAN_BYTES, MAX_REQUESTS, MAX_RPS, MAX_RUN_DURATION_MS, MAX_TIMEOUT_MS, MAX_UNITS, MAX_WORKERS,
 } from '../../../lib/core/ceilings.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/source.ts';
 
 /**

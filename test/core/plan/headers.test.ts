@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { forbiddenHeaderChar, isHeaderName } from '../../../lib/core/plan/headers.ts';
 import { forbiddenPathChar } from '../../../lib/core/plan/request-path.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { hitPlan, type HitOptions } from '../../../lib/cli/hit-command.ts';
 import { LoadfleetError } from '../../../lib/core/errors.ts';
 import { brief, issuesOf } from '../../helpers/plan-issues.ts';

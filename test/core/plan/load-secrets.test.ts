@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/source.ts';
 
 const SENTINEL = 'SENTINEL-7f3a9c2e';

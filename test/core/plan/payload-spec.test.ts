@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { isGeneratorShape } from '../../../lib/core/plan/payload-spec.ts';
 import { PlanValidationError } from '../../../lib/core/plan/source.ts';
 import { PayloadSource } from '../../../lib/core/payloads.ts';

@@ -9,7 +9,7 @@ import {
   MAX_TIMEOUT_MS, MAX_UNITS, MAX_WORKERS,
 } from '../../../lib/core/ceilings.ts';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/source.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import { SFN_MAX_STATE_BYTES, pollSecondsFor } from '../../../lib/runtime/fleet/state.ts';

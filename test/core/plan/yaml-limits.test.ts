@@ -1,6 +1,6 @@
 import { Parser } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { parseSource } from '../../../lib/core/plan/source.ts';
 import { MAX_ALIAS_EXPANSION, MAX_NESTING, tooDeep } from '../../../lib/core/plan/yaml-limits.ts';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';

@@ -3,7 +3,7 @@ import { startCursor } from '../../../lib/core/engine/interpreter.ts';
 import { runBatch, runCursors } from '../../../lib/core/load/batches.ts';
 import type { Cursor } from '../../../lib/core/engine/cursor.ts';
 import { evaluateExpectations } from '../../../lib/core/plan/expectations.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 import { buildRunReport } from '../../../lib/core/report/model.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
 import { evaluateExpectations, type ExpectationFigures } from '../../../lib/core/plan/expectations.ts';
 import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/issues.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import { FlashSaleSchema, compileFlashSale, flashSaleExpectations } from '../../../lib/core/presets/flash-sale.ts';
 import { PRESETS } from '../../../lib/core/presets/index.ts';

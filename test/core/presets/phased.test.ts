@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
 import { TracePropagation } from '../../../lib/core/engine/trace-headers.ts';
 import { runPhases } from '../../../lib/core/load/phases.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/issues.ts';
 import type { Plan } from '../../../lib/core/plan/schema.ts';
 import { planUnits } from '../../../lib/core/planner.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runRate } from '../../../lib/core/load/open-models.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import { PURCHASER_ITEMS } from '../../../lib/core/presets/purchaser.ts';

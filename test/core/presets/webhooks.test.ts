@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runVus } from '../../../lib/core/load/open-models.ts';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/issues.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { loadPlan } from '../../../lib/core/plan/load.ts';
+import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { parseSource } from '../../../lib/core/plan/source.ts';
 import { PRESETS, type Preset } from '../../../lib/core/presets/index.ts';
 import { brief, issuesOf } from '../../helpers/plan-issues.ts';
