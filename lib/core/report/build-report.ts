@@ -1,3 +1,8 @@
+/**
+ * The one report builder: a finished run (merged result, plan, notes, how it stopped) in, the judged and
+ * masked `RunReport` out. Every driver calls it: the in-process driver, the worker-thread coordinator and
+ * the fleet's aggregate step.
+ */
 import { evaluateExpectations } from '../plan/expectations.ts';
 import type { ExpectationResult } from '../plan/expectations.ts';
 import type { Plan } from '../plan/schema.ts';

@@ -1,10 +1,9 @@
-import type { LifecycleEvent } from '../ports.ts';
-import { Redactor } from '../redactor.ts';
-
 /**
  * The events.csv format, the one both event writers share: `CsvEventSink` (a local run's file) and
  * `EventBuffer` (a fleet unit's part, joined in the bucket). Text only: the writers own buffering and I/O.
  */
+import type { LifecycleEvent } from '../ports.ts';
+import { Redactor } from '../redactor.ts';
 
 /** Columns of events.csv, in order. */
 export const EVENT_CSV_COLUMNS = [

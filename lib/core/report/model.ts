@@ -1,13 +1,12 @@
+/**
+ * The report model: the shape of a run's report, as report.json holds it and the renderers read it.
+ * `build-report.ts` builds it, for every driver alike.
+ */
 import type { DistributionMs, EndpointSummary, PhaseSummary, ResultSummary } from '../recorder/summary.ts';
 import type { NonTerminalEntry } from '../recorder/types.ts';
 import type { ExpectationResult } from '../plan/expectations.ts';
 
 export type { ExpectationResult };
-
-/**
- * The report model: the shape of a run's report, as report.json holds it and the renderers read it.
- * `build-report.ts` builds it, for every driver alike.
- */
 
 /** `RunStatus` is how a run ended as a whole. */
 export type RunStatus = 'completed' | 'aborted' | 'failed';

@@ -80,17 +80,18 @@ describe('Function: buildRunReport', () => {
 });
 
 const SECRET = 's3cr3t-token';
+const OTHER_SECRET = 'an0ther-key';
 
-/** A plan with two expectations (nothing left non-terminal; the verified stock is 0) and one secret from the environment. */
+/** A plan with three expectations (nothing left non-terminal; stock 0; two distinct codes) and two secrets from the environment. */
 function loaded(): LoadedPlan {
   const text = [
     'kind: custom', 'name: orders', 'entity: { name: order, terminal: [ended] }',
-    'target: { baseUrl: "http://127.0.0.1:8080", headers: { authorization: "Bearer ${env:TOKEN}" } }',
+    'target: { baseUrl: "http://127.0.0.1:8080", headers: { authorization: "Bearer ${env:TOKEN}", x-key: "${env:KEY}" } }',
     'payloads: { count: 2 }', 'requests: { create: { method: POST, path: / } }', 'lifecycle: [{ request: create }]',
     'load: { model: batches, batchSize: 2, parallel: 1 }',
-    'expect: [{ lifecycles: nonTerminal, equals: 0 }, { verified: stock, equals: 0 }]',
+    'expect: [{ lifecycles: nonTerminal, equals: 0 }, { verified: stock, equals: 0 }, { verified: codes, distinct: { equals: 2 } }]',
   ].join('\n');
-  return loadPlan(text, 'plan.yaml', { TOKEN: SECRET });
+  return loadPlan(text, 'plan.yaml', { TOKEN: SECRET, KEY: OTHER_SECRET });
 }
 
 /** Two lifecycles: one completed; one whose key, end state and reason hold `text` and is left non-terminal when `open`. */
@@ -105,7 +106,7 @@ function resultOf(text: string, open: boolean): UnitResult {
 
 function finished(over: Partial<FinishedRun> = {}): FinishedRun {
   const { plan, redactor } = loaded();
-  return { plan, kind: 'custom', runId: 'run-9', result: resultOf('x', false), planned: 2, verified: { stock: 0 }, notes: [], aborted: false, redactor, ...over };
+  return { plan, kind: 'custom', runId: 'run-9', result: resultOf('x', false), planned: 2, verified: { stock: 0, codes: ['c1', 'c2'] }, notes: [], aborted: false, redactor, ...over };
 }
 
 describe('Function: buildReport', () => {
@@ -117,11 +118,12 @@ describe('Function: buildReport', () => {
       // Assess
       expect(report).toMatchObject({
         runId: 'run-9', plan: { name: 'orders', kind: 'custom', entity: 'order' }, status: 'completed',
-        lifecycles: { planned: 2, completed: 1, failed: 1, dropped: 0, inProgress: 0 }, verified: { stock: 0 }, notes: ['warning: w'],
+        lifecycles: { planned: 2, completed: 1, failed: 1, dropped: 0, inProgress: 0 }, verified: { stock: 0, codes: ['c1', 'c2'] }, notes: ['warning: w'],
       });
       expect(report.expectations).toEqual([
         { rule: 'lifecycles nonTerminal', ok: true, expected: '= 0', actual: '0' },
         { rule: 'verified stock', ok: true, expected: '= 0', actual: '0' },
+        { rule: 'verified codes distinct', ok: true, expected: '= 2', actual: '2' },
       ]);
       expect(report).not.toHaveProperty('fleet');
     });
@@ -160,8 +162,8 @@ describe('Function: buildReport', () => {
 
   describe('Masking', () => {
     it('masks the plan\'s secrets in every string and key of the report, after judging on the real values', () => {
-      // Prepare: the target echoed the secret into a key, a reason, a verified value and a note
-      const run = finished({ result: resultOf(SECRET, true), verified: { stock: 0, echoed: SECRET }, notes: [`stop: ${SECRET}`] });
+      // Prepare: the target echoed a secret into a key, a reason, verified values and a note; masked, the two codes look alike
+      const run = finished({ result: resultOf(SECRET, true), verified: { stock: 0, codes: [SECRET, OTHER_SECRET], echoed: SECRET }, notes: [`stop: ${SECRET}`] });
 
       // Act
       const report = buildReport(run);
@@ -171,9 +173,11 @@ describe('Function: buildReport', () => {
       expect(json).not.toContain(SECRET);
       expect(report.nonTerminal.entries).toEqual([{ index: 1, key: 'ORD-***', state: 'created', reason: 'create: ***' }]);
       expect(report.lifecycles.reasons).toEqual({ 'create: ***': 1 });
-      expect(report.verified).toEqual({ stock: 0, echoed: '***' });
+      expect(report.verified).toEqual({ stock: 0, codes: ['***', '***'], echoed: '***' });
       expect(report.notes).toEqual(['stop: ***']);
       expect(report.expectations[0]).toEqual({ rule: 'lifecycles nonTerminal', ok: false, expected: '= 0', actual: '1' });
+      // Judged before masking: two distinct codes, though the report shows both as ***
+      expect(report.expectations[2]).toEqual({ rule: 'verified codes distinct', ok: true, expected: '= 2', actual: '2' });
     });
   });
 });
