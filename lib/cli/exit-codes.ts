@@ -1,3 +1,5 @@
+import type { RunStatus } from '../core/report/model.ts';
+
 /** Process exit codes, as documented in the README. */
 export const EXIT = {
   /** The run completed and every expectation held. */
@@ -14,3 +16,8 @@ export const EXIT = {
   /** The run was stopped from outside (SIGINT, SIGTERM, SIGHUP, its launching process gone) and wrote an `aborted` report; or a second signal ended it at once. */
   interrupted: 130,
 } as const;
+
+/** The exit code of a finished run, from its report's status: the one rule `run` and `fleet report` share. */
+export function exitCodeOf(status: RunStatus): number {
+  return status === 'aborted' ? EXIT.interrupted : status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
+}

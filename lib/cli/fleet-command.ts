@@ -5,7 +5,7 @@ import { DynamoFleetStore } from '../adapters/aws/dynamo-fleet-store.ts';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store.ts';
 import type { RunReport } from '../core/report/model.ts';
 import { renderSummary } from '../report/terminal.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 
 /** Where the deployed fleet is (the stack's outputs), and an emulator endpoint for tests. */
 export interface FleetTarget {
@@ -69,5 +69,5 @@ export async function fleetReportCommand(runId: string, out: string | undefined,
   if (events !== undefined) await writeFile(join(dir, 'events.csv'), events);
   process.stdout.write(`${renderSummary(report)}\n`);
   log(`reports: ${join(dir, 'report.json')}${events !== undefined ? `, ${join(dir, 'events.csv')}` : ''}`);
-  return report.status === 'aborted' ? EXIT.interrupted : report.status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
+  return exitCodeOf(report.status);
 }

@@ -18,7 +18,7 @@ import { renderSummary } from '../report/terminal.ts';
 import { runLocal, type LiveProgress } from '../runtime/local-driver.ts';
 import { runThreaded } from '../runtime/threads/run-threaded.ts';
 import { noteSecrets } from './crash-report.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { showProgress } from './progress.ts';
 import { installStopSignals } from './signals.ts';
 
@@ -102,7 +102,7 @@ export interface ExecuteOptions extends RunCommandOptions {
  *
  * Nothing it writes carries a value from the environment: every line goes through the plan's
  * `redactor` on its way to `log`, the event log and the report are masked where they are written
- * (`CsvEventSink`, `buildLocalReport`), and an error leaving it is masked too.
+ * (`CsvEventSink`, `buildReport`), and an error leaving it is masked too.
  */
 export async function executePlan(loaded: LoadedPlan, opts: ExecuteOptions, printLine: (line: string) => void): Promise<RunCommandResult> {
   const { redactor } = loaded;
@@ -163,7 +163,7 @@ async function executeRedacted(loaded: LoadedPlan, opts: ExecuteOptions, log: (l
     // The abort rule stops the run as a first Ctrl+C does; say so at once, even when quiet.
     const onAbortRule = (verdict: string): void => log(`\n${verdict}\nstarting nothing new, cleaning up what was created.`);
     const common = { plan, kind: loaded.kind, runId, clock: systemClock, stop: signals.stop, kill: signals.kill, warnings: loaded.warnings, onStart, onAbortRule };
-    // The report comes back masked (buildLocalReport): report.json, the summary and the caller all get that one.
+    // The report comes back masked (buildReport): report.json, the summary and the caller all get that one.
     const { report } = http
       ? await runLocal({ ...common, http, events, redactor })
       : await runThreaded({ ...common, allowlist, workers: threads, eventsPath: writeFiles ? join(outDir, 'events.csv') : undefined, secrets: loaded.secrets });
@@ -171,7 +171,7 @@ async function executeRedacted(loaded: LoadedPlan, opts: ExecuteOptions, log: (l
     if (writeFiles) await writeJsonReport(join(outDir, 'report.json'), report);
     if (summary) process.stdout.write(renderSummary(report) + '\n');
     if (!opts.quiet && writeFiles) log(`reports: ${join(outDir, 'report.json')}, ${join(outDir, 'events.csv')}`);
-    const exitCode = report.status === 'aborted' ? EXIT.interrupted : report.status === 'failed' ? EXIT.expectationsFailed : EXIT.ok;
+    const exitCode = exitCodeOf(report.status);
     return writeFiles ? { exitCode, report, outDir } : { exitCode, report };
   } finally {
     display.stop();

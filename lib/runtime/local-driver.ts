@@ -2,14 +2,14 @@ import { compilePlan } from '../core/engine/compile-plan.ts';
 import { RequestExecutor } from '../core/engine/request-executor.ts';
 import { RunGuard } from '../core/engine/run-guard.ts';
 import type { TracePropagation } from '../core/engine/trace-headers.ts';
-import { evaluateExpectations } from '../core/plan/expectations.ts';
 import { parseBaseUrl } from '../core/plan/base-url.ts';
 import type { Plan } from '../core/plan/schema.ts';
 import { planUnitList, shardOf, type UnitList } from '../core/planner.ts';
 import type { Clock, EventSink, HttpClient, RunStore } from '../core/ports.ts';
 import { mergeUnitResults } from '../core/recorder/merge.ts';
 import type { UnitResult } from '../core/recorder/types.ts';
-import { buildRunReport, type RunReport } from '../core/report/model.ts';
+import { buildReport } from '../core/report/build-report.ts';
+import type { RunReport } from '../core/report/model.ts';
 import type { Unit } from '../core/units.ts';
 import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
 import { recordDropped } from '../core/load/batches.ts';
@@ -132,7 +132,7 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutcome> 
   const result = mergeUnitResults(await store.unitResults(opts.runId));
   const abortedBy = errorRate?.verdict;
   if (guard.reason !== undefined && !opts.stop.aborted && abortedBy === undefined) notes.push(`run stopped early: ${guard.reason}`);
-  const report = buildLocalReport({
+  const report = buildReport({
     plan, kind: opts.kind, runId: opts.runId, result, planned, verified, notes, setupFailed: !setup.ok, aborted: opts.stop.aborted, abortedBy, redactor: opts.redactor ?? Redactor.none,
   });
   return { report, result };
@@ -178,52 +178,6 @@ async function drive(units: UnitList, parallel: number, rt: UnitRuntime, progres
   await Promise.all(Array.from({ length: Math.min(parallel, units.length) }, slot));
   while (running.size > 0) await Promise.allSettled([...running]);
   if (failure) throw failure.error;
-}
-
-/** Everything `buildLocalReport` needs about a finished run. */
-export interface LocalReportInput {
-  readonly plan: Plan;
-  readonly kind: string;
-  readonly runId: string;
-  readonly result: UnitResult;
-  readonly planned: number | undefined;
-  readonly verified?: Record<string, unknown> | undefined;
-  readonly notes: readonly string[];
-  readonly setupFailed?: boolean;
-  /** The run was stopped by the user (first SIGINT): status `aborted`. */
-  readonly aborted: boolean;
-  /** Masks the plan's secrets in the finished report (verified values, keys, reasons, notes, expectations). */
-  readonly redactor: Redactor;
-  /** The abort rule's verdict, when it stopped the run: status `failed`, the verdict a note. */
-  readonly abortedBy?: string | undefined;
-}
-
-/**
- * Builds a local run's report from its merged result: the report model, the plan's expectations
- * evaluated against it, and the status (`aborted` after a stop, `failed` when setup or an expectation
- * failed or the abort rule stopped the run, else `completed`). Shared by the single-threaded driver,
- * the worker-thread coordinator and the fleet's aggregate step, so each report leaves here masked:
- * expectations are judged on the real values, then every string of the report (and every key) goes
- * through `redactor`.
- */
-export function buildLocalReport(input: LocalReportInput): RunReport {
-  const { plan } = input;
-  const draft = buildRunReport({
-    runId: input.runId, plan: { name: plan.name, kind: input.kind, entity: plan.entity?.name }, status: 'completed',
-    planned: input.planned, result: input.result, expectations: [], verified: input.verified,
-    phases: plan.load.model === 'phases' ? plan.load.phases.map((p) => ({ name: p.name, durationMs: p.duration })) : undefined,
-  });
-  const expectations = evaluateExpectations(plan.expect, {
-    lifecycles: { ...draft.lifecycles, nonTerminal: draft.nonTerminal.count },
-    states: draft.states,
-    errorRate: draft.totals.errorRate,
-    endpoints: draft.endpoints,
-    verified: input.verified ?? {},
-  });
-  const failed = (input.setupFailed ?? false) || input.abortedBy !== undefined || expectations.some((e) => !e.ok);
-  const status = input.aborted ? 'aborted' : failed ? 'failed' : 'completed';
-  const notes = input.abortedBy !== undefined ? [input.abortedBy, ...input.notes.filter((note) => note !== input.abortedBy)] : input.notes;
-  return input.redactor.value({ ...draft, status, expectations, notes: [...draft.notes, ...notes] });
 }
 
 /** 0, 1, ..., n - 1, one at a time. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFleetStore } from '../../lib/adapters/aws/dynamo-fleet-store.ts';
 import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store.ts';
 import { emptyUnitResult } from '../../lib/core/recorder/merge.ts';
-import { buildRunReport } from '../../lib/core/report/model.ts';
+import { buildRunReport } from '../../lib/core/report/build-report.ts';
 import { startAwsEmulators, type AwsEmulators } from '../helpers/aws-emulators.ts';
 import { spawnCli, tempDir } from './helpers.ts';
 

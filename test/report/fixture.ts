@@ -1,5 +1,5 @@
 import { Recorder } from '../../lib/core/recorder/recorder.ts';
-import { buildRunReport } from '../../lib/core/report/model.ts';
+import { buildRunReport } from '../../lib/core/report/build-report.ts';
 import type { RunReport } from '../../lib/core/report/model.ts';
 
 /** A day-in-life-like report: 200 orders, 170 activated and ended, 30 cancelled, 3 left non-terminal. */

@@ -5,23 +5,7 @@ import { dirname } from 'node:path';
 import { LoadfleetError } from '../../core/errors.ts';
 import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
 import { Redactor } from '../../core/redactor.ts';
-
-/** Columns of events.csv, in order. */
-export const EVENT_CSV_COLUMNS = [
-  'at_iso',
-  'unit',
-  'index',
-  'key',
-  'type',
-  'request',
-  'attempt',
-  'status',
-  'latency_ms',
-  'error_kind',
-  'from',
-  'to',
-  'reason',
-] as const;
+import { csvEventRow, EVENT_CSV_HEADER } from '../../core/report/events-csv.ts';
 
 /** `EventSinkClosedError` is raised when an event is written to a sink that was already closed. */
 export class EventSinkClosedError extends LoadfleetError {
@@ -31,17 +15,15 @@ export class EventSinkClosedError extends LoadfleetError {
 }
 
 /**
- * `CsvEventSink` streams lifecycle events to a CSV file (RFC 4180 quoting, a header row). Rows are built
- * as strings and handed to the file stream in 64 KiB chunks: profiling a day-in-life run showed a
- * per-record stringifier and one small write per row costing ~12% of the run's CPU, so this writer
- * formats the fixed columns itself. Memory stays bounded by the chunk size plus whatever the disk has
- * not taken yet (`needsDrain` / `drained()` let a caller wait for it).
+ * `CsvEventSink` streams lifecycle events to a CSV file in the events.csv format (`core/report/events-csv.ts`:
+ * a header row, then `csvEventRow` per event, masked with the sink's `Redactor`, the plan's secrets).
+ * This class owns only the I/O: rows are handed to the file stream in 64 KiB chunks, since one small
+ * write per row cost a day-in-life run a good part of its CPU. Memory stays bounded by the chunk size
+ * plus whatever the disk has not taken yet (`needsDrain` / `drained()` let a caller wait for it).
  *
  * A chunk is a list of flat rows joined once when it is written, not one string grown row by row: a
  * string grown by `+=` is a tree of thousands of pieces that has to be walked to be written.
  *
- * Every row goes through the sink's `Redactor` (the plan's secrets), so no value from the environment
- * reaches the file, whatever a lifecycle key or a failure reason holds.
  * Rows are also handed to the file at least every `FLUSH_EVERY_MS`, whatever the chunk holds, so a
  * run that ends without closing the sink (SIGKILL, a second Ctrl+C, a crash) loses at most its last
  * second of events, not up to 64 KiB of them (a slow run's whole event log).
@@ -62,7 +44,7 @@ export class CsvEventSink implements EventSink {
     file.on('error', (error: unknown) => {
       this.failure ??= error;
     });
-    this.add(`${EVENT_CSV_COLUMNS.join(',')}\n`);
+    this.add(EVENT_CSV_HEADER);
     this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS);
     // The timer never keeps a process (or a worker thread) alive on its own.
     this.timer.unref();
@@ -120,60 +102,12 @@ export class CsvEventSink implements EventSink {
   }
 }
 
-/** The cells of the row being formatted (reused: formatting is synchronous). `join` writes undefined as ''. */
-const CELLS: Array<string | number | undefined> = Array.from({ length: EVENT_CSV_COLUMNS.length }, () => '');
-
-/** One event as a CSV row of `EVENT_CSV_COLUMNS`, line break included, its free text masked with `redactor`. */
-export function csvEventRow(raw: LifecycleEvent, redactor: Redactor = Redactor.none): string {
-  const event = redactor.event(raw);
-  const cells = CELLS;
-  cells[0] = isoOf(event.at);
-  cells[1] = cell(event.unitId);
-  cells[2] = event.index;
-  cells[3] = cell(event.key);
-  cells[4] = event.type;
-  cells[5] = cell(event.request);
-  cells[6] = event.attempt;
-  cells[7] = event.status;
-  cells[8] = event.latencyMs;
-  cells[9] = event.errorKind;
-  cells[10] = cell(event.from);
-  cells[11] = cell(event.to);
-  const reason = cell(event.reason);
-  cells[12] = reason === '' ? '\n' : `${reason}\n`;
-  // One flat string per row (a template literal would build a tree of a couple of dozen pieces).
-  return cells.join(',');
-}
-
 /** Characters buffered before a write to the file (about 64 KiB). */
 const CHUNK_CHARS = 64 * 1024;
 /** Longest time a row waits in the buffer: what a hard stop may lose of the event log. */
 export const FLUSH_EVERY_MS = 1000;
 
-/** The last instant formatted, to the millisecond, and its ISO text: a run writes many events per millisecond. */
-let isoMs = Number.NaN;
-let isoText = '';
-
-/** `new Date(at).toISOString()`, formatted once per millisecond (a Date keeps whole milliseconds, truncated). */
-function isoOf(at: number): string {
-  const ms = Math.trunc(at);
-  if (ms !== isoMs) {
-    isoText = new Date(ms).toISOString();
-    isoMs = ms;
-  }
-  return isoText;
-}
-
-/** A CSV cell: quoted only when it holds a comma, a quote or a line break (RFC 4180). */
-function cell(value: string | undefined): string {
-  if (value === undefined) return '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 44 || c === 34 || c === 10 || c === 13) return `"${value.replaceAll('"', '""')}"`;
-  }
-  return value;
-}
-
+/** `NullEventSink` drops every event: for runs that write no event log (`hit` without --out, system steps). */
 export class NullEventSink implements EventSink {
   write(_event: LifecycleEvent): void {}
 

@@ -2,9 +2,10 @@ import type { FleetStore, ObjectStore, RunRecord, UnitRow } from '../../core/fle
 import type { Clock, HttpClient } from '../../core/ports.ts';
 import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import { ERROR_RATE_ABORT_PREFIX } from '../../core/resilience/error-rate-window.ts';
+import { buildReport } from '../../core/report/build-report.ts';
+import { EVENT_CSV_HEADER } from '../../core/report/events-csv.ts';
 import type { RunReport } from '../../core/report/model.ts';
-import { NullEventSink, EVENT_CSV_COLUMNS } from '../../adapters/local/csv-event-sink.ts';
-import { buildLocalReport } from '../local-driver.ts';
+import { NullEventSink } from '../../adapters/local/csv-event-sink.ts';
 import { runSystemSteps } from '../run-unit.ts';
 import { fleetRuntime, runPlanOf } from './run-plan.ts';
 import type { FleetState } from './state.ts';
@@ -66,12 +67,12 @@ export async function aggregateRun(state: FleetState, deps: AggregateDeps): Prom
   const abortedBy = run.stopReason?.startsWith(ERROR_RATE_ABORT_PREFIX) ? run.stopReason : undefined;
   const aborted = run.stopReason !== undefined && !run.stopReason.startsWith(DEADLINE_PREFIX) && abortedBy === undefined;
   if (run.stopReason?.startsWith(DEADLINE_PREFIX)) notes.push(`run stopped early: ${run.stopReason}`);
-  // The report leaves buildLocalReport masked: the bucket and the execution's output never see a secret.
-  const report = buildLocalReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted, abortedBy, redactor: plan.loaded.redactor });
   const workers = new Set(units.flatMap((u) => (u.worker && u.status === 'DONE' ? [u.worker] : []))).size;
-  const fleetReport = { ...report, fleet: { units: units.length, workers, takeovers: units.filter((u) => u.attempts > 1 && u.status === 'DONE').length } };
+  const fleet = { units: units.length, workers, takeovers: units.filter((u) => u.attempts > 1 && u.status === 'DONE').length };
+  // The report leaves buildReport masked: the bucket and the execution's output never see a secret.
+  const report = buildReport({ plan: plan.loaded.plan, kind: run.kind, runId: run.runId, result, planned: run.planned, verified, notes, aborted, abortedBy, redactor: plan.loaded.redactor, fleet });
   const reportKey = `runs/${run.runId}/report.json`;
-  await objects.put(reportKey, JSON.stringify(fleetReport, null, 2), 'application/json');
+  await objects.put(reportKey, JSON.stringify(report, null, 2), 'application/json');
   await joinEvents(run.runId, objects);
   await store.setRunStatus(run.runId, 'DONE', ['RUNNING', 'STOPPING', 'SWEEPING']);
   return {
@@ -101,7 +102,7 @@ function fleetNotes(run: RunRecord, units: readonly UnitRow[]): string[] {
 /** Joins the per-unit event parts into runs/<id>/events.csv (one header), when they fit in memory. */
 async function joinEvents(runId: string, objects: ObjectStore): Promise<void> {
   const keys = (await objects.list(`runs/${runId}/events/`)).sort();
-  const parts: string[] = [`${EVENT_CSV_COLUMNS.join(',')}\n`];
+  const parts: string[] = [EVENT_CSV_HEADER];
   let size = 0;
   for (const key of keys) {
     const text = (await objects.get(key)) ?? '';

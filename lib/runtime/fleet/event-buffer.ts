@@ -1,10 +1,11 @@
 import type { EventSink, LifecycleEvent } from '../../core/ports.ts';
-import { csvEventRow } from '../../adapters/local/csv-event-sink.ts';
 import { Redactor } from '../../core/redactor.ts';
+import { csvEventRow } from '../../core/report/events-csv.ts';
 
 /**
- * `EventBuffer` collects one unit's lifecycle events as CSV text in memory (a Lambda has no disk
- * worth streaming to), to be uploaded as one part when the unit ends. It holds at most `maxChars`;
+ * `EventBuffer` collects one unit's lifecycle events as events.csv rows in memory (a Lambda has no disk
+ * worth streaming to), to be uploaded as one part when the unit ends; the rows are `csvEventRow`'s, the
+ * format a local run's `CsvEventSink` writes too. It holds at most `maxChars`;
  * past that it counts the rows it left out, so memory stays bounded on long units. Rows are masked with
  * `redactor` (the plan's secrets) as they are added.
  */

@@ -11,8 +11,9 @@ import { mergeUnitResults } from '../../core/recorder/merge.ts';
 import { Redactor } from '../../core/redactor.ts';
 import { ERROR_RATE_STOP_REASON } from '../../core/resilience/error-rate-window.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
-import { EVENT_CSV_COLUMNS } from '../../adapters/local/csv-event-sink.ts';
-import { buildLocalReport, type LiveProgress, type LocalRunOutcome } from '../local-driver.ts';
+import { buildReport } from '../../core/report/build-report.ts';
+import { EVENT_CSV_HEADER } from '../../core/report/events-csv.ts';
+import type { LiveProgress, LocalRunOutcome } from '../local-driver.ts';
 import type { Plan } from '../../core/plan/schema.ts';
 import type { FromThread, ThreadInit, ThreadProgress, ToThread } from './messages.ts';
 
@@ -120,7 +121,7 @@ export async function runThreaded(opts: ThreadedRunOptions): Promise<LocalRunOut
   }
   if (opts.eventsPath) await joinParts(opts.eventsPath, parts as string[]);
   const result = mergeUnitResults(results);
-  const report = buildLocalReport({
+  const report = buildReport({
     plan, kind: opts.kind, runId: opts.runId, result, planned, aborted: opts.stop.aborted, abortedBy, redactor,
     notes: [...(opts.warnings ?? []).map((w) => `warning: ${w}`), ...notes, `ran on ${count} worker threads`],
   });
@@ -140,7 +141,7 @@ function threadExecArgv(): string[] {
 /** Joins the threads' event logs into one CSV (one header), then removes the parts. */
 async function joinParts(path: string, parts: readonly string[]): Promise<void> {
   const out = createWriteStream(path);
-  out.write(`${EVENT_CSV_COLUMNS.join(',')}\n`);
+  out.write(EVENT_CSV_HEADER);
   for (const part of parts) {
     let header = true;
     for await (const chunk of createReadStream(part, { encoding: 'utf8' })) {

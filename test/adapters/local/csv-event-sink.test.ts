@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CsvEventSink, csvEventRow, EVENT_CSV_COLUMNS, EventSinkClosedError, FLUSH_EVERY_MS, NullEventSink } from '../../../lib/adapters/local/csv-event-sink.ts';
+import { CsvEventSink, EventSinkClosedError, FLUSH_EVERY_MS, NullEventSink } from '../../../lib/adapters/local/csv-event-sink.ts';
+import { csvEventRow, EVENT_CSV_COLUMNS } from '../../../lib/core/report/events-csv.ts';
 import type { LifecycleEvent } from '../../../lib/core/ports.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -128,40 +129,6 @@ describe('Class: CsvEventSink', () => {
       // Act / Assess: the path is an existing folder
       await expect(CsvEventSink.open(dir)).rejects.toThrow(/EISDIR/);
     });
-  });
-});
-
-/** The row as a template literal writes it: the reference `csvEventRow` must match byte for byte. */
-function referenceRow(e: LifecycleEvent): string {
-  const cell = (v: string | undefined): string => (v === undefined ? '' : /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-  return (
-    `${new Date(e.at).toISOString()},${cell(e.unitId)},${e.index},${cell(e.key)},${e.type},` +
-    `${cell(e.request)},${e.attempt ?? ''},${e.status ?? ''},${e.latencyMs ?? ''},${e.errorKind ?? ''},` +
-    `${cell(e.from)},${cell(e.to)},${cell(e.reason)}\n`
-  );
-}
-
-describe('Function: csvEventRow', () => {
-  it.each([
-    { name: 'a request', e: { at: T0 + 0.9, unitId: 'u1', index: 7, key: 'ORD-7', type: 'request', request: 'create', attempt: 2, status: 503, latencyMs: 0.1 + 0.2, errorKind: 'http5xx' } },
-    { name: 'a transition', e: { at: T0 + 1, unitId: 'u1', index: 7, key: 'ORD-7', type: 'transition', from: 'created', to: 'accepted' } },
-    { name: 'quoted cells', e: { at: T0 + 1.5, unitId: 'u,1', index: 0, key: 'say "hi"', type: 'failed', reason: 'line\nbreak\r' } },
-    { name: 'a non-ASCII key', e: { at: T0 + 2, unitId: 'u1', index: 1e6, key: 'Bestellung-ü', type: 'completed', to: 'ended' } },
-    { name: 'a dropped start', e: { at: T0 + 999.999, unitId: 'r0001', index: 3, key: '#3', type: 'dropped', reason: 'in-flight cap reached (load.maxInFlight)' } },
-  ] as Array<{ name: string; e: LifecycleEvent }>)('formats $name exactly as the template literal does', ({ e }) => {
-    expect(csvEventRow(e)).toBe(referenceRow(e));
-  });
-
-  it('stamps events of one millisecond alike and moves on with the next (the formatted time is kept per millisecond)', () => {
-    // Act
-    const rows = [T0 + 5.1, T0 + 5.9, T0 + 6, T0 + 5.5].map((at) => csvEventRow({ at, unitId: 'u', index: 0, key: 'k', type: 'completed' }).slice(0, 24));
-
-    // Assess
-    expect(rows).toEqual(['2025-01-01T12:00:00.005Z', '2025-01-01T12:00:00.005Z', '2025-01-01T12:00:00.006Z', '2025-01-01T12:00:00.005Z']);
-  });
-
-  it('throws for a time a Date cannot hold, as formatting it would', () => {
-    expect(() => csvEventRow({ at: Number.NaN, unitId: 'u', index: 0, key: 'k', type: 'completed' })).toThrow(RangeError);
   });
 });
 

@@ -6,7 +6,7 @@ import { evaluateExpectations } from '../../../lib/core/plan/expectations.ts';
 import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { planUnits } from '../../../lib/core/planner.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
-import { buildRunReport } from '../../../lib/core/report/model.ts';
+import { buildRunReport } from '../../../lib/core/report/build-report.ts';
 import type { BatchUnit } from '../../../lib/core/units.ts';
 import { engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 import { Rng } from '../../../lib/core/rng.ts';
