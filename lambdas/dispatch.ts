@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { DispatchIncompleteError, dispatchQueued } from '../lib/runtime/fleet/dispatch.ts';
+import { dispatchQueued } from '../lib/runtime/fleet/dispatch.ts';
+import { DispatchIncompleteError } from '../lib/runtime/fleet/errors.ts';
 import { parseState, type FleetState } from '../lib/runtime/fleet/state.ts';
 import { deployedFleet, logger, type FleetDeps } from './shared/fleet-deps.ts';
 

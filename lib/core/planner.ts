@@ -2,7 +2,8 @@ import { compilePath } from './plan/path.ts';
 import type { Plan } from './plan/schema.ts';
 import type { PayloadSource } from './payloads.ts';
 import { Rng } from './rng.ts';
-import { rateSchedule, splitRate } from './load/split-rate.ts';
+import { rateSchedule } from './load/rate-pacer.ts';
+import { splitRate } from './load/split-rate.ts';
 import type { BatchUnit, Unit } from './units.ts';
 
 /** A run's units, how many lifecycles they plan, and how many units a local driver runs at once. */

@@ -12,7 +12,7 @@ import { buildReport } from '../core/report/build-report.ts';
 import type { RunReport } from '../core/report/model.ts';
 import type { Unit } from '../core/units.ts';
 import { MemoryRunStore } from '../adapters/local/memory-run-store.ts';
-import { recordDropped } from '../core/load/batches.ts';
+import { recordDropped } from '../core/load/leftovers.ts';
 import { Recorder } from '../core/recorder/recorder.ts';
 import { Redactor } from '../core/redactor.ts';
 import { ErrorRateWindow } from '../core/resilience/error-rate-window.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cursor } from '../../lib/core/engine/cursor.ts';
+import { InvalidJournalEntryError, InvalidUnitsError, RunExistsError, UnitNotFoundError } from '../../lib/core/fleet/errors.ts';
 import type { FleetStore, JournalEntry, RunRecord } from '../../lib/core/fleet/ports.ts';
 import { emptyUnitResult } from '../../lib/core/recorder/merge.ts';
 import type { UnitResult } from '../../lib/core/recorder/types.ts';
@@ -234,6 +235,8 @@ export function describeFleetStoreContract(name: string, makeStore: () => Promis
       it('refuses to create a run twice and keeps the first one', async () => {
         const runId = await startRun(2);
         await expect(store.createRun({ ...runRecord(runId, t0), kind: 'other' }, units(runId, 5))).rejects.toThrow(`run ${runId} already exists`);
+        await expect(store.createRun(runRecord(runId, t0), units(runId, 1))).rejects.toThrow(RunExistsError);
+        await expect(store.createRun(runRecord(runId, t0), units(runId, 1))).rejects.toMatchObject({ code: 'RUN_EXISTS', runId });
         expect((await store.getRun(runId))?.kind).toBe('custom');
         expect(await store.listUnits(runId)).toHaveLength(2);
       });
@@ -274,13 +277,24 @@ export function describeFleetStoreContract(name: string, makeStore: () => Promis
         const runId = await startRun();
         await expect(store.claimUnit(runId, 'nope', t0, LEASE_MS)).rejects.toThrow(`unit nope of run ${runId} is not known`);
         await expect(store.markSent(runId, ['nope'])).rejects.toThrow(`unit nope of run ${runId} is not known`);
+        await expect(store.claimUnit(runId, 'nope', t0, LEASE_MS)).rejects.toThrow(UnitNotFoundError);
+        await expect(store.markSent(runId, ['nope'])).rejects.toMatchObject({ code: 'UNIT_NOT_FOUND', runId, unitId: 'nope' });
         expect(await store.listUnits(runId)).toHaveLength(3);
       });
 
       it('refuses units of another run', async () => {
         const runId = newRunId();
         await expect(store.createRun(runRecord(runId, t0), [unit('other-run', 0)])).rejects.toThrow('belongs to run other-run');
+        await expect(store.createRun(runRecord(runId, t0), [unit(runId, 0), unit(runId, 0)])).rejects.toThrow(InvalidUnitsError);
+        await expect(store.createRun(runRecord(runId, t0), [unit('other-run', 0)])).rejects.toMatchObject({ code: 'UNITS_INVALID' });
         expect(await store.getRun(runId)).toBeUndefined();
+      });
+
+      it('refuses a journal entry it cannot keep (seq below 1, a negative index)', async () => {
+        const runId = await startRun();
+        await expect(store.writeJournal(runId, { ...entry(5, 1), seq: 0 })).rejects.toThrow(InvalidJournalEntryError);
+        await expect(store.writeJournal(runId, { ...entry(5, 1), index: -1 })).rejects.toMatchObject({ code: 'JOURNAL_ENTRY_INVALID' });
+        expect(await store.journalRange(runId, 0, 10)).toEqual([]);
       });
     });
   });

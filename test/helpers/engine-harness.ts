@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { compilePlan, type CompiledPlan } from '../../lib/core/engine/compile-plan.ts';
-import type { LifecycleEnv } from '../../lib/core/engine/interpreter.ts';
+import type { LifecycleEnv } from '../../lib/core/engine/lifecycle-env.ts';
 import { RequestExecutor } from '../../lib/core/engine/request-executor.ts';
 import { RunGuard } from '../../lib/core/engine/run-guard.ts';
 import { PlanSchema, type Plan } from '../../lib/core/plan/schema.ts';

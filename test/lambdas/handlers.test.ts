@@ -16,8 +16,7 @@ import type { RefusedUnit } from '../../lib/adapters/aws/sqs-unit-queue.ts';
 import { MemoryObjectStore } from '../../lib/adapters/local/memory-object-store.ts';
 import { MemoryUnitQueue } from '../../lib/adapters/local/memory-unit-queue.ts';
 import type { RunRecord, UnitRow } from '../../lib/core/fleet/ports.ts';
-import { DispatchIncompleteError } from '../../lib/runtime/fleet/dispatch.ts';
-import { InvalidPlanError } from '../../lib/runtime/fleet/plan-run.ts';
+import { DispatchIncompleteError, InvalidPlanError } from '../../lib/runtime/fleet/errors.ts';
 import type { FleetState } from '../../lib/runtime/fleet/state.ts';
 import { makeAggregateHandler } from '../../lambdas/aggregate.ts';
 import { makeDispatchHandler } from '../../lambdas/dispatch.ts';
@@ -90,6 +89,7 @@ describe('dispatch handler: SQS refuses part of a batch (mocked SQS, mocked Dyna
     // Assess: the error the state machine retries by name
     expect(error).toBeInstanceOf(DispatchIncompleteError);
     expect((error as Error).name).toBe('DispatchIncomplete');
+    expect(error).toMatchObject({ code: 'DISPATCH_INCOMPLETE' });
     expect((error as Error).message).toBe(`2 unit(s) of run ${runId} were refused by the queue`);
     // 2 batches (10 + 2), then each refused entry re-sent alone until the adapter's 5 calls are spent
     const calls = aws.sqs.commandCalls(SendMessageBatchCommand).map((c) => (c.args[0].input.Entries ?? []).map((e) => unitIdOf(e.MessageBody)));
@@ -134,6 +134,7 @@ describe('dispatch handler: SQS refuses part of a batch (mocked SQS, mocked Dyna
       fleet: FLEET, env: {}, clock: new FakeClock(T0), http: () => { throw new Error('no HTTP'); },
     };
     await expect(makeDispatchHandler(() => deps)({ runId: 'x', startAt: 'now' })).rejects.toThrow(/^dispatch: the state machine passed an invalid state: .*pollSeconds/s);
+    await expect(makeDispatchHandler(() => deps)({ runId: 'x', startAt: 'now' })).rejects.toMatchObject({ name: 'InvalidFleetStateError', code: 'FLEET_STATE_INVALID' });
     expect(aws.dynamo.calls()).toHaveLength(0);
     expect(aws.sqs.calls()).toHaveLength(0);
   });
@@ -165,6 +166,7 @@ describe('plan handler: a plan the fleet will not run writes nothing (mocked Dyn
     const error = await promise.then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidPlanError);
     expect((error as Error).name).toBe('InvalidPlan');
+    expect(error).toMatchObject({ code: 'PLAN_REJECTED' });
     return error as Error;
   }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryFleetStore } from '../../lib/adapters/local/memory-fleet-store.ts';
 import { MemoryObjectStore } from '../../lib/adapters/local/memory-object-store.ts';
 import { MemoryUnitQueue } from '../../lib/adapters/local/memory-unit-queue.ts';
-import { InvalidPlanError } from '../../lib/runtime/fleet/plan-run.ts';
+import { InvalidPlanError } from '../../lib/runtime/fleet/errors.ts';
 import type { SecretValues } from '../../lib/runtime/fleet/secret-sources.ts';
 import { makeAggregateHandler } from '../../lambdas/aggregate.ts';
 import { makePlanHandler } from '../../lambdas/plan.ts';

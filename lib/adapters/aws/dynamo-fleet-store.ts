@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { InvalidJournalEntryError, InvalidUnitsError, RunExistsError, UnitNotFoundError } from '../../core/fleet/errors.ts';
 import type { ClaimOutcome, FleetStore, JournalEntry, RunRecord, RunStatus, UnitRow } from '../../core/fleet/ports.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import type { Unit } from '../../core/units.ts';
@@ -8,10 +9,11 @@ import {
   clampJournalIndex, encodeResult, fleetTableKeys, journalFromItem, journalToItem, runFromItem, runToItem, unitRowFromItem, unitToItem,
 } from './fleet-table.ts';
 import type { FleetItem } from './fleet-table.ts';
+import { UnexpectedResponseError, WriteIncompleteError } from './errors.ts';
 import { backoff, chunk, isAwsError, mapLimit, resolveBatchRetry } from './retry.ts';
 import type { BatchRetryOptions, ResolvedBatchRetry } from './retry.ts';
 
-export { FLEET_TABLE, fleetTableKeys, CorruptFleetRowError } from './fleet-table.ts';
+export { FLEET_TABLE, fleetTableKeys } from './fleet-table.ts';
 
 const CONDITION_FAILED = 'ConditionalCheckFailedException';
 /** BatchWriteItem takes at most 25 items per call. */
@@ -67,7 +69,7 @@ export class DynamoFleetStore implements FleetStore {
     try {
       await this.client.send(new PutCommand({ TableName: this.table, Item: runToItem(run), ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
-      if (isAwsError(error, CONDITION_FAILED)) throw new Error(`run ${run.runId} already exists`, { cause: error });
+      if (isAwsError(error, CONDITION_FAILED)) throw new RunExistsError(run.runId, { cause: error });
       throw error;
     }
     // The run row goes first so a second plan step with the same id fails before touching any unit.
@@ -156,7 +158,7 @@ export class DynamoFleetStore implements FleetStore {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }));
       const attempt = out.Attributes?.attempts;
-      if (typeof attempt !== 'number') throw new Error(`claim of unit ${unitId} of run ${runId} returned no attempt count`);
+      if (typeof attempt !== 'number') throw new UnexpectedResponseError(`claim of unit ${unitId} of run ${runId} returned no attempt count`);
       return { status: 'claimed', attempt, token };
     } catch (error) {
       if (!isAwsError(error, CONDITION_FAILED)) throw error;
@@ -190,7 +192,7 @@ export class DynamoFleetStore implements FleetStore {
   }
 
   async writeJournal(runId: string, entry: JournalEntry): Promise<boolean> {
-    if (!Number.isInteger(entry.seq) || entry.seq < 1) throw new Error(`journal seq must be an integer >= 1, got ${entry.seq}`);
+    if (!Number.isInteger(entry.seq) || entry.seq < 1) throw new InvalidJournalEntryError(`journal seq must be an integer >= 1, got ${entry.seq}`);
     const first = entry.seq === 1;
     return this.conditional(new PutCommand({
       TableName: this.table,
@@ -268,7 +270,7 @@ export class DynamoFleetStore implements FleetStore {
       const left = out.UnprocessedItems?.[this.table] ?? [];
       if (left.length === 0) return;
       if (attempt >= this.retry.attempts) {
-        throw new Error(`${left.length} of ${items.length} unit rows of run ${runId} were still unprocessed after ${attempt} BatchWriteItem calls (table ${this.table})`);
+        throw new WriteIncompleteError(`${left.length} of ${items.length} unit rows of run ${runId} were still unprocessed after ${attempt} BatchWriteItem calls (table ${this.table})`);
       }
       pending = left.flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
       await backoff(attempt, this.retry);
@@ -283,16 +285,16 @@ function statusFromConditionError(error: unknown): string | undefined {
   return item?.status?.S;
 }
 
-function unknownUnit(runId: string, unitId: string): Error {
-  return new Error(`unit ${unitId} of run ${runId} is not known`);
+function unknownUnit(runId: string, unitId: string): UnitNotFoundError {
+  return new UnitNotFoundError(runId, unitId);
 }
 
 /** Units written under a run must belong to it, and one write may not name a unit twice. */
 function checkUnits(runId: string, units: readonly Unit[], opts: { allowDuplicates?: boolean } = {}): void {
   const seen = new Set<string>();
   for (const unit of units) {
-    if (unit.runId !== runId) throw new Error(`unit ${unit.unitId} belongs to run ${unit.runId}, not ${runId}`);
-    if (!opts.allowDuplicates && seen.has(unit.unitId)) throw new Error(`unit ${unit.unitId} appears twice in run ${runId}`);
+    if (unit.runId !== runId) throw new InvalidUnitsError(`unit ${unit.unitId} belongs to run ${unit.runId}, not ${runId}`);
+    if (!opts.allowDuplicates && seen.has(unit.unitId)) throw new InvalidUnitsError(`unit ${unit.unitId} appears twice in run ${runId}`);
     seen.add(unit.unitId);
   }
 }

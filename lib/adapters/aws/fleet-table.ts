@@ -1,11 +1,13 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { CursorSchema } from '../../core/engine/cursor.ts';
+import { InvalidJournalEntryError } from '../../core/fleet/errors.ts';
 import type { JournalEntry, RunRecord, UnitRow } from '../../core/fleet/ports.ts';
 import { UnitResultSchema } from '../../core/recorder/schema.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import { UnitSchema } from '../../core/units.ts';
 import type { Unit } from '../../core/units.ts';
+import { CorruptFleetRowError, ItemTooLargeError, UnitTooLargeError } from './errors.ts';
 
 /**
  * The fleet table's layout, shared by `DynamoFleetStore`, the CDK stack and the test emulators: one
@@ -53,7 +55,7 @@ function valueBytes(value: unknown): number {
 /** Throws when `item` would be refused by DynamoDB for its size, saying what it holds. */
 function assertItemFits(item: FleetItem, what: string): FleetItem {
   const bytes = dynamoItemBytes(item);
-  if (bytes > DYNAMO_MAX_ITEM_BYTES) throw new Error(`${what} would be ${bytes} bytes, over DynamoDB's ${DYNAMO_MAX_ITEM_BYTES}-byte item limit`);
+  if (bytes > DYNAMO_MAX_ITEM_BYTES) throw new ItemTooLargeError(`${what} would be ${bytes} bytes, over DynamoDB's ${DYNAMO_MAX_ITEM_BYTES}-byte item limit`);
   return item;
 }
 
@@ -78,7 +80,7 @@ export const fleetTableKeys = {
 
 function journalSortKey(index: number): string {
   if (!Number.isInteger(index) || index < 0 || index > MAX_JOURNAL_INDEX) {
-    throw new Error(`journal index must be an integer in 0..${MAX_JOURNAL_INDEX}, got ${index}`);
+    throw new InvalidJournalEntryError(`journal index must be an integer in 0..${MAX_JOURNAL_INDEX}, got ${index}`);
   }
   return `LC#${String(index).padStart(JOURNAL_INDEX_DIGITS, '0')}`;
 }
@@ -96,14 +98,6 @@ export function expiresAt(atMs: number): number {
 /** Drops undefined attributes, so items are valid whether or not the client has `removeUndefinedValues`. */
 function defined(item: FleetItem): FleetItem {
   return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
-}
-
-/** A row read back from the table does not have the shape the store wrote. */
-export class CorruptFleetRowError extends Error {
-  constructor(readonly runId: string, readonly sortKey: string, detail: string) {
-    super(`corrupt fleet table row (run ${runId}, sort key ${sortKey}): ${detail}`);
-    this.name = 'CorruptFleetRowError';
-  }
 }
 
 /** A string attribute holding JSON, validated by `schema` once parsed. */
@@ -207,7 +201,7 @@ export function runFromItem(runId: string, item: FleetItem): RunRecord {
 export function unitToItem(runId: string, unit: Unit, atMs: number): FleetItem {
   const json = JSON.stringify(unit);
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > UNIT_JSON_BUDGET_BYTES) throw new Error(`unit ${unit.unitId} of run ${runId} is ${bytes} bytes as JSON, over the ${UNIT_JSON_BUDGET_BYTES} bytes a unit row keeps for it`);
+  if (bytes > UNIT_JSON_BUDGET_BYTES) throw new UnitTooLargeError(`unit ${unit.unitId} of run ${runId} is ${bytes} bytes as JSON, over the ${UNIT_JSON_BUDGET_BYTES} bytes a unit row keeps for it`);
   return { ...fleetTableKeys.unit(runId, unit.unitId), unit: json, status: 'QUEUED', sent: false, attempts: 0, queuedAt: atMs, expiresAt: expiresAt(atMs) };
 }
 

@@ -3,6 +3,7 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SecretSource, SecretSources, SecretValues } from '../../runtime/fleet/secret-sources.ts';
+import { SecretUnreadableError } from './errors.ts';
 
 /** How long a fetched value is reused before it is read again (a rotated secret is picked up within this). */
 export const SECRET_MAX_AGE_SECONDS = 300;
@@ -53,9 +54,9 @@ export class ParameterSecrets implements SecretValues {
         ? await this.ssm().get(source.ssm, { decrypt: true, maxAge: this.maxAge })
         : await this.secrets().get(source.secret, { maxAge: this.maxAge });
     } catch (error) {
-      throw new Error(`loadfleet: cannot read secret ${name} from ${where}: ${reasonOf(error)}`, { cause: error });
+      throw new SecretUnreadableError(name, `loadfleet: cannot read secret ${name} from ${where}: ${reasonOf(error)}`, { cause: error });
     }
-    if (value === undefined) throw new Error(`loadfleet: secret ${name}: ${where} has no value`);
+    if (value === undefined) throw new SecretUnreadableError(name, `loadfleet: secret ${name}: ${where} has no value`);
     return typeof value === 'string' ? value : new TextDecoder().decode(value);
   }
 

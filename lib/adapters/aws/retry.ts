@@ -24,8 +24,8 @@ export function resolveBatchRetry(options: BatchRetryOptions | undefined, defaul
     baseDelayMs: options?.baseDelayMs ?? defaults.baseDelayMs,
     maxDelayMs: options?.maxDelayMs ?? defaults.maxDelayMs,
   };
-  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) throw new Error(`retry attempts must be an integer >= 1, got ${resolved.attempts}`);
-  if (!(resolved.baseDelayMs >= 0) || !(resolved.maxDelayMs >= 0)) throw new Error('retry delays must be >= 0');
+  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) throw new RangeError(`retry attempts must be an integer >= 1, got ${resolved.attempts}`);
+  if (!(resolved.baseDelayMs >= 0) || !(resolved.maxDelayMs >= 0)) throw new RangeError('retry delays must be >= 0');
   return resolved;
 }
 

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { UnitQueue } from '../../core/fleet/ports.ts';
 import type { Unit } from '../../core/units.ts';
+import { UnitTooLargeError } from './errors.ts';
 import { backoff, mapLimit, resolveBatchRetry } from './retry.ts';
 import type { BatchRetryOptions, ResolvedBatchRetry } from './retry.ts';
 
@@ -135,7 +136,7 @@ function toMessage(unit: Unit, check = true): Message {
   const bytes = Buffer.byteLength(body, 'utf8')
     + Object.entries(attributes).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? ''), 0);
   if (check && bytes > SQS_MAX_MESSAGE_BYTES) {
-    throw new Error(`unit ${unit.unitId} of run ${unit.runId} is ${bytes} bytes as an SQS message, over the ${SQS_MAX_MESSAGE_BYTES}-byte limit`);
+    throw new UnitTooLargeError(`unit ${unit.unitId} of run ${unit.runId} is ${bytes} bytes as an SQS message, over the ${SQS_MAX_MESSAGE_BYTES}-byte limit`);
   }
   return { unitId: unit.unitId, body, attributes, bytes };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { InvalidJournalEntryError, InvalidUnitsError, RunExistsError, UnitNotFoundError } from '../../core/fleet/errors.ts';
 import type { ClaimOutcome, FleetStore, JournalEntry, RunRecord, RunStatus, UnitRow } from '../../core/fleet/ports.ts';
 import type { UnitResult } from '../../core/recorder/types.ts';
 import type { Unit } from '../../core/units.ts';
@@ -27,7 +28,7 @@ export class MemoryFleetStore implements FleetStore {
 
   async createRun(run: RunRecord, units: readonly Unit[]): Promise<void> {
     checkUnits(run.runId, units, false);
-    if (this.runs.has(run.runId)) throw new Error(`run ${run.runId} already exists`);
+    if (this.runs.has(run.runId)) throw new RunExistsError(run.runId);
     this.runs.set(run.runId, copy(run));
     const rows = this.unitsOf(run.runId);
     for (const unit of units) rows.set(unit.unitId, newRow(unit, run.createdAt));
@@ -105,8 +106,8 @@ export class MemoryFleetStore implements FleetStore {
   }
 
   async writeJournal(runId: string, entry: JournalEntry): Promise<boolean> {
-    if (!Number.isInteger(entry.seq) || entry.seq < 1) throw new Error(`journal seq must be an integer >= 1, got ${entry.seq}`);
-    if (!Number.isInteger(entry.index) || entry.index < 0) throw new Error(`journal index must be an integer >= 0, got ${entry.index}`);
+    if (!Number.isInteger(entry.seq) || entry.seq < 1) throw new InvalidJournalEntryError(`journal seq must be an integer >= 1, got ${entry.seq}`);
+    if (!Number.isInteger(entry.index) || entry.index < 0) throw new InvalidJournalEntryError(`journal index must be an integer >= 0, got ${entry.index}`);
     let entries = this.journal.get(runId);
     if (!entries) this.journal.set(runId, (entries = new Map()));
     const stored = entries.get(entry.index);
@@ -143,16 +144,16 @@ function copy<T>(value: T): T {
   return structuredClone(value);
 }
 
-function unknownUnit(runId: string, unitId: string): Error {
-  return new Error(`unit ${unitId} of run ${runId} is not known`);
+function unknownUnit(runId: string, unitId: string): UnitNotFoundError {
+  return new UnitNotFoundError(runId, unitId);
 }
 
 /** Same checks as `DynamoFleetStore`: units belong to the run; createRun may not name a unit twice. */
 function checkUnits(runId: string, units: readonly Unit[], allowDuplicates: boolean): void {
   const seen = new Set<string>();
   for (const unit of units) {
-    if (unit.runId !== runId) throw new Error(`unit ${unit.unitId} belongs to run ${unit.runId}, not ${runId}`);
-    if (!allowDuplicates && seen.has(unit.unitId)) throw new Error(`unit ${unit.unitId} appears twice in run ${runId}`);
+    if (unit.runId !== runId) throw new InvalidUnitsError(`unit ${unit.unitId} belongs to run ${unit.runId}, not ${runId}`);
+    if (!allowDuplicates && seen.has(unit.unitId)) throw new InvalidUnitsError(`unit ${unit.unitId} appears twice in run ${runId}`);
     seen.add(unit.unitId);
   }
 }

@@ -1,5 +1,6 @@
 import type { StagedRequest } from '../ports.ts';
-import { NOT_RELEASED, RequestCall } from './request-call.ts';
+import { RequestCall } from './request-call.ts';
+import { NOT_RELEASED } from './request-outcome.ts';
 
 /**
  * A request held at a gate (a burst's common start): rendered, it waits for the gate, then goes on as
@@ -27,13 +28,13 @@ export class GatedRequestCall extends RequestCall {
         this.gate = released ? 'open' : 'closed';
         try {
           if (this.staging) this.gateSettledWhileStaging(released);
-          else if (!released) this.sink.settle({ ok: false, errorKind: 'aborted', message: NOT_RELEASED });
+          else if (!released) this.owner.settle(NOT_RELEASED);
           else this.next();
         } catch (error) {
-          this.sink.fault(error);
+          this.owner.fault(error);
         }
       },
-      (error: unknown) => this.sink.fault(error),
+      (error: unknown) => this.owner.fault(error),
     );
   }
 
@@ -44,13 +45,13 @@ export class GatedRequestCall extends RequestCall {
    * client that cannot stage it (no idle open socket) leaves it admitted, sent when the gate opens.
    */
   stage(): void {
-    if (this.gate !== 'pending' || this.staging || !this.exec.deps.http.stage) return;
+    if (this.gate !== 'pending' || this.staging || !this.ctx.http.stage) return;
     this.staging = true;
     try {
       this.next();
     } catch (error) {
       this.staging = false;
-      this.sink.fault(error);
+      this.owner.fault(error);
     }
   }
 
@@ -70,7 +71,7 @@ export class GatedRequestCall extends RequestCall {
     try {
       this.notReleased();
     } catch (fault) {
-      this.sink.fault(fault);
+      this.owner.fault(fault);
     }
   }
 
@@ -84,7 +85,7 @@ export class GatedRequestCall extends RequestCall {
     }
     let staged: StagedRequest | undefined;
     try {
-      staged = this.exec.deps.http.stage?.(this.request(headers), this.inflight);
+      staged = this.ctx.http.stage?.(this.request(headers), this.inflight);
     } catch (error) {
       this.staging = false;
       this.sendFailed(error);
@@ -130,7 +131,7 @@ export class GatedRequestCall extends RequestCall {
 
   /** An admitted request whose gate never opened: its slot goes back, the lifecycle is dropped. */
   private notReleased(): void {
-    this.exec.deps.guard.release();
-    this.sink.settle({ ok: false, errorKind: 'aborted', message: NOT_RELEASED });
+    this.ctx.guard.release();
+    this.owner.settle(NOT_RELEASED);
   }
 }

@@ -1,71 +1,19 @@
-import type { Clock, EventSink } from '../ports.ts';
+import type { Clock } from '../ports.ts';
 import type { TemplateContext } from '../plan/template.ts';
-import type { Payload, PayloadSource } from '../payloads.ts';
+import type { Payload } from '../payloads.ts';
 import type { Recorder } from '../recorder/recorder.ts';
 import type { LifecycleRecord } from '../recorder/types.ts';
 import { Rng } from '../rng.ts';
+import type { RequestOwner } from './call-context.ts';
 import type { CompiledRequest } from './compiled-request.ts';
 import type { Cursor } from './cursor.ts';
 import type { LifecycleJournal } from './journal.ts';
-import { applyResponse, describeFailure } from './lifecycle-steps.ts';
-import type { Instr, Program } from './program.ts';
-import { NOT_RELEASED, type OutcomeSink, type RequestExecutor, type RequestOutcome, type Requester, type RngSource } from './request-executor.ts';
-import type { LifecycleTrace, TracePropagation } from './trace-headers.ts';
+import type { LifecycleEnv, LifecycleStatus } from './lifecycle-env.ts';
+import { applyResponse } from './lifecycle-steps.ts';
+import type { Instr } from './program.ts';
+import { describeFailure, type RequestOutcome } from './request-outcome.ts';
+import type { LifecycleTrace } from './trace-headers.ts';
 import { sleepOrPark, type Slept } from './sleep.ts';
-
-/** Everything a lifecycle needs to run, shared by the lifecycles of one unit. */
-export interface LifecycleEnv {
-  readonly program: Program;
-  readonly payloads: Pick<PayloadSource, 'get' | 'keyOf'>;
-  readonly runId: string;
-  readonly unitId: string;
-  readonly seed: number;
-  readonly clock: Clock;
-  readonly executor: RequestExecutor;
-  readonly recorder: Recorder;
-  readonly events: EventSink;
-  /** Entity states that end a lifecycle's entity; undefined = no entity tracking. */
-  readonly terminal: ReadonlySet<string> | undefined;
-  /** Soft stop: start nothing new, abort bodies, expedite cleanup waits. */
-  readonly stop: AbortSignal;
-  /** Hard stop: abort everything, cleanup included. */
-  readonly kill: AbortSignal;
-  /**
-   * When true, a lifecycle whose body has ended returns its cursor instead of running the cleanup
-   * inline, so the caller can run the cleanup off the batch's sequential path (or later, elsewhere).
-   */
-  readonly deferCleanup: boolean;
-  /** Gives each lifecycle its trace when the plan propagates trace context. */
-  readonly propagation?: TracePropagation | undefined;
-  /** Values captured by the plan's setup steps: every lifecycle (and verify) starts with them. */
-  readonly sharedVars?: Readonly<Record<string, unknown>> | undefined;
-  /** Record each lifecycle's actual first send time (the burst model's start skew). */
-  readonly measureStarts?: boolean | undefined;
-  /** Holds each lifecycle's first request until it resolves (a burst's common start); see ExecuteOptions.gate. */
-  readonly gate?: Promise<boolean> | undefined;
-  /** The load phase this lifecycle runs in (`phases` model), for per-phase figures. */
-  readonly phase?: string | undefined;
-  /** A setup or verify run: its requests are recorded, its outcome is not a lifecycle of the load. */
-  readonly system?: boolean;
-  /** Live counters for progress displays: lifecycles started, and finished (cleanup included). */
-  readonly progress?: { lifecycles: number; started: number } | undefined;
-  /**
-   * A worker running out of time (Lambda): lifecycles stop sleeping and return their cursors (with
-   * `wakeAt`, the instant they would have woken) for another invocation to resume. Requests in flight
-   * are never cut by it.
-   */
-  readonly park?: AbortSignal | undefined;
-  /** Durable record of each lifecycle (plans that track an entity); unused by setup and verify runs. */
-  readonly journal?: LifecycleJournal | undefined;
-}
-
-/**
- * The end of a `runLifecycle` call: finished (recorded), abandoned (the journal refused a write: another
- * worker moved the lifecycle, so nothing is recorded here), or parked with a cursor to resume.
- */
-export type LifecycleStatus =
-  | { readonly done: true; readonly vars: Readonly<Cursor['vars']>; readonly failure?: string | undefined; readonly abandoned?: true }
-  | { readonly done: false; readonly cursor: Cursor };
 
 /**
  * A fresh cursor for payload `index`. Its RNG stream is derived from (seed, index) when first used
@@ -168,10 +116,10 @@ interface LiveOptions {
  * write) hands the machine a callback and the loop goes on from there when it is over. So a lifecycle
  * costs one object, not an async function per lifecycle and per step, and a zero wait costs nothing.
  *
- * The run is also the `Requester` of its requests, the `OutcomeSink` they settle into and the
- * `RngSource` of their draws.
+ * The run is also the `RequestOwner` of its requests: who asks, where their draws come from, and
+ * where their outcomes settle.
  */
-class LifecycleRun implements Requester, OutcomeSink, RngSource {
+class LifecycleRun implements RequestOwner {
   readonly unitId: string;
   readonly index: number;
   readonly key: string;
@@ -351,11 +299,11 @@ class LifecycleRun implements Requester, OutcomeSink, RngSource {
   /** A `request` instruction's outcome. */
   private requested(outcome: RequestOutcome): Step {
     const instr = this.instr as Extract<Instr, { op: 'request' }>;
-    if (!outcome.ok && outcome.message === NOT_RELEASED) return this.finish(`stopped: ${NOT_RELEASED}`, 'dropped');
     if (outcome.ok) {
       applyResponse(this.cursor, instr.req, outcome.json, this.env, this);
       this.cursor.pc++;
-    } else this.failure = describeFailure(instr.req.name, outcome);
+    } else if (outcome.errorKind === 'not-released') return this.finish(`stopped: ${outcome.message}`, 'dropped');
+    else this.failure = describeFailure(instr.req.name, outcome);
     return GO;
   }
 
@@ -381,7 +329,11 @@ class LifecycleRun implements Requester, OutcomeSink, RngSource {
       return GO;
     }
     const attempt = this.pollAttempt;
-    if (!outcome.ok && outcome.errorKind === 'aborted') return this.fails(describeFailure(instr.req.name, outcome));
+    if (!outcome.ok) {
+      // A burst whose lifecycle begins with a poll holds that poll at the gate, as it would a request.
+      if (outcome.errorKind === 'not-released') return this.finish(`stopped: ${outcome.message}`, 'dropped');
+      if (outcome.errorKind === 'aborted') return this.fails(describeFailure(instr.req.name, outcome));
+    }
     if (attempt >= instr.maxAttempts) return this.fails(`poll ${instr.req.name}: ${instr.untilText} not met after ${attempt} attempts`);
     let delay = Math.min(instr.maxEveryMs, instr.everyMs * instr.factor ** (attempt - 1));
     if (instr.jitter > 0) delay *= 1 - instr.jitter + 2 * instr.jitter * this.rng.float();
@@ -492,7 +444,7 @@ class LifecycleRun implements Requester, OutcomeSink, RngSource {
     this.early = undefined;
     this.starting = true;
     try {
-      env.executor.start(req, ctx, this, this, opts, this);
+      env.executor.start(req, ctx, opts, this);
     } finally {
       this.starting = false;
     }
@@ -501,7 +453,7 @@ class LifecycleRun implements Requester, OutcomeSink, RngSource {
     return early;
   }
 
-  /** `OutcomeSink`: the request under way has its outcome. */
+  /** `RequestOwner`: the request under way has its outcome. */
   settle(outcome: RequestOutcome): void {
     if (this.starting) {
       this.early = outcome;
@@ -519,7 +471,7 @@ class LifecycleRun implements Requester, OutcomeSink, RngSource {
     }
   }
 
-  /** `OutcomeSink`: the request under way failed with a fault; so does the lifecycle. */
+  /** `RequestOwner`: the request under way failed with a fault; so does the lifecycle. */
   fault(error: unknown): void {
     this.fail(error);
   }
@@ -649,4 +601,3 @@ function abandon(cursor: Cursor): LifecycleStatus {
   return { done: true, vars: cursor.vars, abandoned: true };
 }
 
-export type { Payload };

@@ -1,92 +1,17 @@
-import type { ErrorKind } from '../errors.ts';
 import type { Clock, EventSink, HttpClient } from '../ports.ts';
-import type { Recorder } from '../recorder/recorder.ts';
 import type { Rng } from '../rng.ts';
 import { forbiddenHeaderChar } from '../plan/headers.ts';
 import type { TemplateContext } from '../plan/template.ts';
-import { CircuitBreaker } from '../resilience/circuit-breaker.ts';
 import type { ErrorRateWindow } from '../resilience/error-rate-window.ts';
 import { TokenBucket } from '../resilience/token-bucket.ts';
+import type { CallContext, ExecuteOptions, ProgressCounters, RequestOwner, Requester } from './call-context.ts';
 import type { CompiledRequest } from './compiled-request.ts';
+import { EndpointGates, type BreakerSettings } from './endpoint-gates.ts';
 import { GatedRequestCall } from './gated-request-call.ts';
-import { RequestCall } from './request-call.ts';
+import { RequestCall, type CallInit } from './request-call.ts';
+import type { RequestOutcome } from './request-outcome.ts';
 import type { RunGuard } from './run-guard.ts';
-import type { LifecycleTrace, TracePropagation } from './trace-headers.ts';
-
-export { NOT_RELEASED } from './request-call.ts';
-
-/** The result of one logical request (after any retries). */
-export type RequestOutcome =
-  | { readonly ok: true; readonly status: number; readonly json: unknown }
-  | {
-      readonly ok: false;
-      readonly status?: number | undefined;
-      readonly errorKind: ErrorKind;
-      readonly message: string;
-      /** The transport's cause in a few words (`ECONNREFUSED 127.0.0.1:1`), when it gave one. */
-      readonly detail?: string | undefined;
-    };
-
-/** Who is asking: the lifecycle (for the event log) and its unit's recorder. */
-export interface Requester {
-  readonly unitId: string;
-  readonly index: number;
-  readonly key: string;
-  readonly recorder: Recorder;
-  /** The load phase, for per-phase figures. */
-  readonly phase?: string | undefined;
-  /** The lifecycle's trace, when the plan propagates trace context. */
-  readonly trace?: LifecycleTrace | undefined;
-}
-
-/** Options for one `execute` call. */
-export interface ExecuteOptions {
-  /** Stops the request before it is sent, and its retries. */
-  readonly signal: AbortSignal;
-  /** Aborts a request already in flight (default: `signal`). A soft stop lets in-flight requests finish. */
-  readonly inflight?: AbortSignal | undefined;
-  /** Cleanup requests bypass the request budget so created entities can still be ended. */
-  readonly force?: boolean | undefined;
-  /**
-   * Holds the request, rendered and ready, until the gate opens (a burst's common start); `false`
-   * means the start never came (a stop) and the request is not sent.
-   */
-  readonly gate?: Promise<boolean> | undefined;
-  /**
-   * Called once, when the gated request goes out after the gate opened: a staged request's bytes
-   * released, or the request handed to the HTTP client (past the rate limiters and the concurrency
-   * slot, so a wait there shows). The burst's start skew is measured here. Not called for a request
-   * that is never sent.
-   */
-  readonly onRelease?: (() => void) | undefined;
-  /** Intended start (open model): latency of the first attempt is measured from it. */
-  readonly intendedStart?: number | undefined;
-}
-
-/**
- * Where `RequestExecutor.start` delivers the end of a logical request: exactly one call, to `settle`
- * with the outcome or to `fault` with an error (a bug, a closed event sink: what would make `execute`
- * reject). Either may come synchronously, from inside `start`, when nothing had to wait.
- */
-export interface OutcomeSink {
-  settle(outcome: RequestOutcome): void;
-  fault(error: unknown): void;
-}
-
-/**
- * Where a request's random draws come from (a retry's backoff jitter): the lifecycle's generator,
- * which a lifecycle makes only when something draws from it.
- */
-export interface RngSource {
-  readonly rng: Rng;
-}
-
-
-/** Live counters for progress displays; optional. */
-export interface ProgressCounters {
-  requests: number;
-  errors: number;
-}
+import type { TracePropagation } from './trace-headers.ts';
 
 /** The requests held at one gate: how many per origin, and those `stageGate` has not staged yet. */
 interface HeldAtGate {
@@ -100,7 +25,7 @@ export interface RequestExecutorDeps {
   readonly clock: Clock;
   readonly events: EventSink;
   readonly guard: RunGuard;
-  readonly breaker: { readonly failureThreshold: number; readonly cooldown: number } | false;
+  readonly breaker: BreakerSettings;
   readonly progress?: ProgressCounters;
   /** Run-wide cap on requests per second (limits.maxRps); absent = none. */
   readonly maxRps?: number | undefined;
@@ -122,45 +47,54 @@ export interface RequestExecutorDeps {
  * once, so the usual request costs one promise (the HTTP exchange's) and no async function frames.
  */
 export class RequestExecutor {
-  private readonly limiters = new Map<string, TokenBucket | null>();
-  private readonly breakers = new Map<string, CircuitBreaker | null>();
   /** The requests waiting at each gate (a burst's common start) not opened yet. */
   private readonly held = new WeakMap<Promise<boolean>, HeldAtGate>();
   /** Requests waiting at any gate not opened yet, per origin (slices of one run share the client). */
   private readonly heldTotal = new Map<string, number>();
-  /** The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks. */
-  readonly runLimiter: TokenBucket | undefined;
+  /** What each request may use of the run, made once and shared by every request. */
+  private readonly calls: CallContext;
 
   constructor(readonly deps: RequestExecutorDeps) {
-    this.runLimiter = deps.maxRps ? new TokenBucket({ ratePerSec: deps.maxRps, burst: Math.max(1, Math.ceil(deps.maxRps / 10)) }, deps.clock) : undefined;
+    const { clock } = deps;
+    this.calls = {
+      clock, http: deps.http, events: deps.events, guard: deps.guard,
+      // The run-wide requests-per-second cap (limits.maxRps), enforced here whatever the load model asks.
+      runLimiter: deps.maxRps ? new TokenBucket({ ratePerSec: deps.maxRps, burst: Math.max(1, Math.ceil(deps.maxRps / 10)) }, clock) : undefined,
+      endpoints: new EndpointGates(clock, deps.breaker),
+      propagation: deps.propagation, progress: deps.progress, errorRate: deps.errorRate,
+    };
   }
 
   /** Sends `req` for lifecycle `who`, retrying as its policy says; never rejects for target behaviour. */
   execute(req: CompiledRequest, ctx: TemplateContext, who: Requester, rng: Rng, opts: ExecuteOptions): Promise<RequestOutcome> {
-    return new Promise<RequestOutcome>((resolve, reject) => this.start(req, ctx, who, { rng }, opts, { settle: resolve, fault: reject }));
+    return new Promise<RequestOutcome>((resolve, reject) => {
+      const owner: RequestOwner = { unitId: who.unitId, index: who.index, key: who.key, recorder: who.recorder, phase: who.phase, trace: who.trace, rng, settle: resolve, fault: reject };
+      this.start(req, ctx, opts, owner);
+    });
   }
 
   /**
-   * `execute` without a promise: the outcome goes to `sink` (see `OutcomeSink`), possibly before this
+   * `execute` without a promise: the outcome goes to `owner` (see `OutcomeSink`), possibly before this
    * returns. The request is rendered here, once per logical request: a retry resends the same request
    * (same path, body, event ids). `opts` is read here and not kept, so a caller may reuse the object.
    */
-  start(req: CompiledRequest, ctx: TemplateContext, who: Requester, draws: RngSource, opts: ExecuteOptions, sink: OutcomeSink): void {
+  start(req: CompiledRequest, ctx: TemplateContext, opts: ExecuteOptions, owner: RequestOwner): void {
     const path = req.path(ctx);
     const body = req.body?.(ctx);
     const headers = req.staticHeaders ?? renderHeaders(req, ctx);
     // Static headers were checked with the plan; a rendered value may hold what a capture or a payload
     // brought (CR LF from a response): refused here, before any socket, as the plan's fault.
     const refusal = req.staticHeaders ? undefined : headerRefusal(req, headers);
+    const init: CallInit = { req, owner, opts, path, body, headers };
     if (refusal !== undefined) {
-      new RequestCall(this, req, who, draws, opts, sink, path, body, headers).refuse(refusal);
+      new RequestCall(this.calls, init).refuse(refusal);
       return;
     }
     if (!opts.gate) {
-      new RequestCall(this, req, who, draws, opts, sink, path, body, headers).next();
+      new RequestCall(this.calls, init).next();
       return;
     }
-    const call = new GatedRequestCall(this, req, who, draws, opts, sink, path, body, headers);
+    const call = new GatedRequestCall(this.calls, init);
     this.hold(opts.gate, req.origin, call);
     call.gated(opts.gate, opts.onRelease);
   }
@@ -228,27 +162,6 @@ export class RequestExecutor {
     held.unstaged.push(call);
     held.origins.set(origin, (held.origins.get(origin) ?? 0) + 1);
     this.heldTotal.set(origin, (this.heldTotal.get(origin) ?? 0) + 1);
-  }
-
-  /** The endpoint's token bucket (`rateLimit`), or null when it has none. */
-  limiterFor(req: CompiledRequest): TokenBucket | null {
-    let limiter = this.limiters.get(req.name);
-    if (limiter === undefined) {
-      limiter = req.rateLimit ? new TokenBucket({ ratePerSec: req.rateLimit }, this.deps.clock) : null;
-      this.limiters.set(req.name, limiter);
-    }
-    return limiter;
-  }
-
-  /** The endpoint's circuit breaker, or null when the plan has none. */
-  breakerFor(req: CompiledRequest): CircuitBreaker | null {
-    let breaker = this.breakers.get(req.name);
-    if (breaker === undefined) {
-      const cfg = this.deps.breaker;
-      breaker = cfg ? new CircuitBreaker({ failureThreshold: cfg.failureThreshold, cooldownMs: cfg.cooldown }, this.deps.clock) : null;
-      this.breakers.set(req.name, breaker);
-    }
-    return breaker;
   }
 }
 

@@ -1,9 +1,11 @@
 import { Rng } from '../rng.ts';
 import type { Cursor } from '../engine/cursor.ts';
 import type { EventSink } from '../ports.ts';
-import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
+import { runLifecycle, startCursor } from '../engine/interpreter.ts';
+import type { LifecycleEnv } from '../engine/lifecycle-env.ts';
 import type { BatchUnit } from '../units.ts';
 import { sleepOrPark } from '../engine/sleep.ts';
+import { recordDropped, stopReason } from './leftovers.ts';
 
 /** Pacing of the items of a batch. */
 export interface BatchPacing {
@@ -95,31 +97,6 @@ export function eventsCaughtUp(events: EventSink): Promise<void> {
   return wait;
 }
 
-/** Runs parked lifecycles concurrently, each from its own cursor, to the end. */
-export async function runCursors(cursors: readonly Cursor[], env: LifecycleEnv): Promise<Cursor[]> {
-  const statuses = await Promise.all(cursors.map((cursor) => runLifecycle(cursor, env)));
-  return statuses.flatMap((status) => (status.done ? [] : [status.cursor]));
-}
-
 function dropRest(indices: readonly number[], env: LifecycleEnv): void {
   recordDropped(indices, env, `stopped: ${stopReason(env.stop)}`);
-}
-
-/** Records lifecycles that were never started (a stop, or an open-model start over the in-flight cap). */
-export function recordDropped(indices: Iterable<number>, env: LifecycleEnv, reason: string): void {
-  for (const index of indices) {
-    const key = env.payloads.keyOf(index);
-    env.recorder.recordLifecycle({ outcome: 'dropped', index, key, terminal: true, reason });
-    env.events.write({ at: env.clock.now(), unitId: env.unitId, index, key, type: 'dropped', reason });
-    if (env.progress) {
-      env.progress.lifecycles++;
-      env.progress.started++;
-    }
-  }
-}
-
-/** The stop's reason, as a short text. */
-export function stopReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason.message : String(reason ?? 'stop requested');
 }

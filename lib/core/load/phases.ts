@@ -1,5 +1,6 @@
 import { Rng } from '../rng.ts';
-import { runLifecycle, startCursor, type LifecycleEnv } from '../engine/interpreter.ts';
+import { runLifecycle, startCursor } from '../engine/interpreter.ts';
+import type { LifecycleEnv } from '../engine/lifecycle-env.ts';
 import type { Program } from '../engine/program.ts';
 import type { PhasesLoad } from '../plan/schema.ts';
 import type { PhasesUnit } from '../units.ts';

@@ -3,6 +3,10 @@ import { MAX_CONNECTIONS, overCeiling } from '../ceilings.ts';
 import { TimeoutSchema } from '../duration.ts';
 import { HeadersSchema } from '../plan/headers.ts';
 import { baseUrlSchema } from '../plan/base-url.ts';
+import type { PlanInput } from '../plan/schema.ts';
+
+type RetryInput = NonNullable<PlanInput['target']['retry']>;
+type PropagationInput = NonNullable<PlanInput['target']['propagation']>;
 
 /** The target URL every preset takes: http(s) only, no template (see `baseUrlProblem`), with an example in the error. */
 export const PresetBaseUrl = baseUrlSchema('target.baseUrl');
@@ -31,7 +35,32 @@ export function presetTarget(timeoutMs: number) {
  */
 export const NO_RETRY = { max: 0, backoff: 1000, factor: 2, maxBackoff: 30_000, jitter: 0.5 } as const;
 
-/** The general plan's target fields a preset's `target` carries over as they are. */
-export function targetBasics(target: { baseUrl: string; headers: Record<string, string>; timeout: number; maxConnections: number }) {
-  return { baseUrl: target.baseUrl, headers: target.headers, timeout: target.timeout, maxConnections: target.maxConnections };
+/** Time allowed after a timed load (`duration`) for what still runs at its end to finish: the run's `limits.maxDuration` is the load's plus this. */
+export const DRAIN_MS = 60_000;
+
+/** What `presetHeader` reads of a preset's config: its name, its seed and its `target` (`presetTarget`). */
+export interface PresetIdentity {
+  readonly name: string;
+  readonly seed: number;
+  readonly target: { readonly baseUrl: string; readonly headers: Record<string, string>; readonly timeout: number; readonly maxConnections: number };
+}
+
+/**
+ * `presetHeader` is the head of the general plan a timed-load preset (purchaser, webhooks, phased)
+ * compiles to: `kind: custom`, the preset's name and seed, and its target carried over as it is, with
+ * the preset's retry policy and no circuit breaker. These presets send and count every request the
+ * seed would: a breaker would turn an outage into `circuit-open` errors the seed never has. `extra`
+ * adds target keys (trace propagation).
+ *
+ * @example
+ * return { ...presetHeader(config, { retry: NO_RETRY }), payloads: { ... }, requests: { ... }, ... };
+ */
+export function presetHeader(config: PresetIdentity, target: { readonly retry: RetryInput; readonly propagation?: PropagationInput }) {
+  const { baseUrl, headers, timeout, maxConnections } = config.target;
+  return {
+    kind: 'custom' as const,
+    name: config.name,
+    seed: config.seed,
+    target: { baseUrl, headers, timeout, maxConnections, ...target, circuitBreaker: false as const },
+  };
 }

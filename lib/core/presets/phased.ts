@@ -7,7 +7,7 @@ import type { AbortOnErrorRate } from '../resilience/error-rate-window.ts';
 import type { PlanInput } from '../plan/schema.ts';
 import { WeightSchema } from '../plan/numbers.ts';
 import { didYouMean } from '../plan/suggest.ts';
-import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
+import { DRAIN_MS, NO_RETRY, presetHeader, presetTarget } from './common.ts';
 
 /** The preset's tasks: the seed's e-commerce task map, one per flow of the demo shop API. */
 export const PHASED_TASKS = ['index', 'browse', 'search', 'cart', 'viewCart', 'checkout'] as const;
@@ -16,8 +16,6 @@ export const PHASED_PRODUCTS: readonly string[] = Array.from({ length: 50 }, (_,
 /** The seed's `categories`: the demo shop's categories, used as search terms. */
 export const PHASED_CATEGORIES: readonly string[] = ['electronics', 'books', 'clothing', 'home', 'toys'];
 
-/** Time allowed after `duration` for the tasks running at the end to finish. */
-const DRAIN_MS = 60_000;
 const NUMBER_RE = /^\s*-?\d+(?:\.\d+)?\s*$/;
 
 /** Seconds, as the seed writes them: a number (`300`, `5.0`), or a duration string (`"5s"`, `"250ms"`); yields ms. */
@@ -264,7 +262,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * no warnings channel yet, so this is documented only.
  */
 export function compilePhased(config: PhasedConfig): PlanInput {
-  const { target, warmupDuration: warmup } = config;
+  const { warmupDuration: warmup } = config;
   const phase = (name: string, duration: number, p: PhasedPhaseParams) => ({
     name, duration, users: p.users, spawnRate: p.spawnRate, weights: p.taskWeights, arrivalRate: p.arrivalRate,
     thinkTime: { mean: p.thinkTimeMean, cv: p.thinkTimeCv },
@@ -272,14 +270,7 @@ export function compilePhased(config: PhasedConfig): PlanInput {
   const { burst, session } = config;
   const shopper = '{{payload.userId}}';
   return {
-    kind: 'custom',
-    name: config.name,
-    seed: config.seed,
-    target: {
-      ...targetBasics(target),
-      retry: NO_RETRY, circuitBreaker: false,
-      propagation: { baggage: { synthetic_request: 'true' } },
-    },
+    ...presetHeader(config, { retry: NO_RETRY, propagation: { baggage: { synthetic_request: 'true' } } }),
     payloads: {
       key: 'userId',
       fields: { userId: 'shopper-{{seq}}', product: { pick: config.products }, query: { pick: config.categories }, quantity: { int: [1, config.maxQuantity] } },

@@ -4,15 +4,13 @@ import { LoadDurationSchema } from '../duration.ts';
 import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput } from '../plan/schema.ts';
-import { NO_RETRY, presetTarget, targetBasics } from './common.ts';
+import { DRAIN_MS, NO_RETRY, presetHeader, presetTarget } from './common.ts';
 
 /** `PURCHASER_ITEMS` is the seed's item list, drawn from for each purchase. */
 export const PURCHASER_ITEMS = ['health-potion', 'mana-potion', 'sword', 'shield', 'armor', 'boots', 'helmet', 'ring'] as const;
 
 /** The general plan's cap on a rate (`limits.maxRps`); a purchaser may not ask for more. */
 const MAX_TOTAL_RATE = 10_000;
-/** Time allowed after the last scheduled start for lagging starts and in-flight purchases to be sent. */
-const DRAIN_MS = 60_000;
 
 /**
  * `PurchaserSchema` accepts the store purchaser's own parameters (seed 000): `totalRate` purchases per
@@ -61,16 +59,9 @@ export type PurchaserConfig = z.output<typeof PurchaserSchema>;
  * fail the run by default; add `{ errorRate: { below: "1%" } }` to `expect` for that.
  */
 export function compilePurchaser(config: PurchaserConfig): PlanInput {
-  const { target } = config;
   const expected = (config.totalRate * config.duration) / 1000;
   return {
-    kind: 'custom',
-    name: config.name,
-    seed: config.seed,
-    target: {
-      ...targetBasics(target),
-      retry: NO_RETRY, circuitBreaker: false,
-    },
+    ...presetHeader(config, { retry: NO_RETRY }),
     payloads: {
       fields: {
         player: { int: [0, config.players - 1] },

@@ -4,11 +4,9 @@ import { ExpectationSchema, RatioSchema } from '../plan/expectations.ts';
 import { AbortOnErrorRateSchema } from '../plan/abort-rule.ts';
 import type { PlanInput, RequestSpec } from '../plan/schema.ts';
 import type { Step } from '../plan/steps.ts';
-import { presetTargetShape, targetBasics } from './common.ts';
+import { DRAIN_MS, presetHeader, presetTargetShape } from './common.ts';
 
 const Fraction = z.number().min(0).max(1);
-/** Time allowed after the duration for the lifecycles running at the deadline to finish. */
-const DRAIN_MS = 60_000;
 /** Most virtual users a webhooks run may ask for. */
 const MAX_VUS = 10_000;
 
@@ -117,15 +115,8 @@ export function compileWebhooks(config: WebhooksConfig): PlanInput {
     { choose: { chance: config.chargebackUpdatedRatio, then: [wait, { request: 'chargebackUpdated' }] } },
   ];
   return {
-    kind: 'custom',
-    name: config.name,
-    seed: config.seed,
-    target: {
-      ...targetBasics(target),
-      retry: { max: target.retries, backoff: target.retryBackoff, factor: 2, maxBackoff: Math.max(30_000, target.retryBackoff), jitter: 0.5 },
-      // Every webhook is sent (and counted) as the seed does; a breaker would turn outages into circuit-open errors.
-      circuitBreaker: false,
-    },
+    // Every webhook is sent (and counted) as the seed does: retried only when `retries` asks for it.
+    ...presetHeader(config, { retry: { max: target.retries, backoff: target.retryBackoff, factor: 2, maxBackoff: Math.max(30_000, target.retryBackoff), jitter: 0.5 } }),
     payloads: {
       key: 'orderId',
       fields: {

@@ -9,6 +9,7 @@ import { NullEventSink } from '../../adapters/local/csv-event-sink.ts';
 import { runSystemSteps } from '../run-unit.ts';
 import { fleetRuntime, runPlanOf } from './run-plan.ts';
 import type { FleetState } from './state.ts';
+import { RunNotFoundError } from '../../core/fleet/errors.ts';
 
 /** What the aggregate step needs. */
 export interface AggregateDeps {
@@ -43,7 +44,7 @@ const DEADLINE_PREFIX = 'the run reached its deadline';
 export async function aggregateRun(state: FleetState, deps: AggregateDeps): Promise<AggregateOutput> {
   const { store, objects, clock } = deps;
   const run = await store.getRun(state.runId);
-  if (!run) throw new Error(`aggregate: run ${state.runId} is not in the run table`);
+  if (!run) throw new RunNotFoundError(state.runId, `aggregate: run ${state.runId} is not in the run table`);
   const units = await store.listUnits(run.runId);
   const results = units.flatMap((u) => (u.result ? [u.result] : []));
   const plan = runPlanOf(run, deps.env);

@@ -1,11 +1,6 @@
 import type { FleetStore, UnitQueue, UnitRow } from '../../core/fleet/ports.ts';
 import type { Unit } from '../../core/units.ts';
 
-/** Thrown when some units could not be queued; the state machine retries the step by this name. */
-export class DispatchIncompleteError extends Error {
-  override readonly name = 'DispatchIncomplete';
-}
-
 /**
  * Sends every unit of a run that is QUEUED but not yet accepted by the queue (with `writtenBefore`, only
  * those written before that instant), then marks the accepted ones sent. Used by the dispatch step (the plan's units) and by each progress check (continuations a

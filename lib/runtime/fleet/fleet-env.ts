@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FleetConfigError } from './errors.ts';
 
 const JsonArrayOfStrings = z.string().transform((text, ctx) => {
   try {
@@ -52,7 +53,7 @@ export function fleetEnv(env: Readonly<Record<string, string | undefined>>): Fle
   const parsed = FleetEnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`loadfleet: the function's environment is not a valid fleet configuration (${problems}); redeploy the stack`);
+    throw new FleetConfigError(`loadfleet: the function's environment is not a valid fleet configuration (${problems}); redeploy the stack`);
   }
   const e = parsed.data;
   return {

@@ -15,6 +15,7 @@ import type { FleetEnv } from './fleet-env.ts';
 import type { FleetServices } from './services.ts';
 import { fleetRuntime, type RunPlan, type StoredPlan } from './run-plan.ts';
 import { pollSecondsFor, type FleetState } from './state.ts';
+import { InvalidPlanError } from './errors.ts';
 
 /** The execution input of the state machine (what `aws stepfunctions start-execution --input` takes). */
 export const RunInputSchema = z
@@ -28,11 +29,6 @@ export const RunInputSchema = z
   })
   .refine((input) => (input.plan === undefined) !== (input.planKey === undefined), 'give exactly one of "plan" or "planKey"');
 export type RunInput = z.input<typeof RunInputSchema>;
-
-/** Thrown for a plan the fleet will not run; the state machine catches it by name into `PlanRejected`. */
-export class InvalidPlanError extends Error {
-  override readonly name = 'InvalidPlan';
-}
 
 /** What the plan step needs. */
 export interface PlanRunDeps extends Omit<FleetServices, 'queue'> {

@@ -2,6 +2,7 @@ import type { FleetStore, UnitQueue, UnitRow } from '../../core/fleet/ports.ts';
 import type { Clock } from '../../core/ports.ts';
 import { dispatchQueued } from './dispatch.ts';
 import type { FleetState, ProgressState } from './state.ts';
+import { RunNotFoundError } from '../../core/fleet/errors.ts';
 
 /** What a progress check needs. */
 export interface ProgressDeps {
@@ -21,7 +22,7 @@ export interface ProgressDeps {
 export async function checkProgress(state: FleetState, deps: ProgressDeps): Promise<ProgressState> {
   const now = deps.clock.now();
   const run = await deps.store.getRun(state.runId);
-  if (!run) throw new Error(`progress: run ${state.runId} is not in the run table`);
+  if (!run) throw new RunNotFoundError(state.runId, `progress: run ${state.runId} is not in the run table`);
   if (run.status === 'RUNNING' && now > run.deadline) await deps.store.requestStop(state.runId, 'the run reached its deadline (limits.maxDuration)');
   // Only units a worker wrote a while ago: a worker sends its continuations right after writing them,
   // and re-sending in between would deliver them twice (harmless, but a wasted delivery).

@@ -1,4 +1,5 @@
 import { MIN_SECRET_LENGTH } from '../../core/redactor.ts';
+import { SecretMissingError } from './errors.ts';
 
 /** Opens and closes a reference, and is written twice to stand for itself. */
 const MARK = '\u0000';
@@ -77,7 +78,7 @@ export class SecretSeal {
       const end = text.indexOf(MARK, mark + 1);
       const name = text.slice(mark + 1, end < 0 ? undefined : end);
       const value = end < 0 ? undefined : this.byName.get(name);
-      if (value === undefined) throw new Error(`loadfleet: the run's state refers to secret ${name}, which this function does not have (was it removed from loadfleet.secrets during the run?)`);
+      if (value === undefined) throw new SecretMissingError(name, `loadfleet: the run's state refers to secret ${name}, which this function does not have (was it removed from loadfleet.secrets during the run?)`);
       out += value;
       at = end + 1;
     }

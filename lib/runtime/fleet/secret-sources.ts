@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { FleetConfigError } from './errors.ts';
 
 /**
  * Where the fleet's secrets come from. The stack names them in its configuration (`loadfleet.secrets`,
@@ -48,9 +49,9 @@ export function secretSourcesOf(env: Readonly<Record<string, string | undefined>
   try {
     parsed = SecretSourcesSchema.safeParse(JSON.parse(text));
   } catch {
-    throw new Error(`loadfleet: the function's ${SECRETS_ENV} variable is not JSON; redeploy the stack`);
+    throw new FleetConfigError(`loadfleet: the function's ${SECRETS_ENV} variable is not JSON; redeploy the stack`);
   }
-  if (!parsed.success) throw new Error(`loadfleet: the function's ${SECRETS_ENV} variable is not valid (${z.prettifyError(parsed.error)}); redeploy the stack`);
+  if (!parsed.success) throw new FleetConfigError(`loadfleet: the function's ${SECRETS_ENV} variable is not valid (${z.prettifyError(parsed.error)}); redeploy the stack`);
   return parsed.data;
 }
 

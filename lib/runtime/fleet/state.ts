@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { InvalidFleetStateError } from './errors.ts';
 
 /** The largest state (input or output) a Step Functions state may pass on: 256 KiB. */
 export const SFN_MAX_STATE_BYTES = 256 * 1024;
@@ -35,6 +36,6 @@ export function pollSecondsFor(maxDurationMs: number): number {
 /** Parses a step's input, naming the step when the orchestrator handed it something else. */
 export function parseState(step: string, input: unknown): FleetState {
   const parsed = FleetStateSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`${step}: the state machine passed an invalid state: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new InvalidFleetStateError(`${step}: the state machine passed an invalid state: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

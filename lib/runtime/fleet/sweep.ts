@@ -12,6 +12,7 @@ import { fleetRuntime, runPlanOf, type RunPlan } from './run-plan.ts';
 import type { FleetState, SweepState } from './state.ts';
 import { StoreJournal } from './store-journal.ts';
 import { leaseMsFor } from './worker.ts';
+import { RunNotFoundError } from '../../core/fleet/errors.ts';
 
 /** What the sweep step needs. */
 export interface SweepDeps {
@@ -37,7 +38,7 @@ export const SWEEP_UNIT = 'sweep';
 export async function sweepRun(state: FleetState, deps: SweepDeps): Promise<SweepState> {
   const { store, clock } = deps;
   const run = await store.getRun(state.runId);
-  if (!run) throw new Error(`sweep: run ${state.runId} is not in the run table`);
+  if (!run) throw new RunNotFoundError(state.runId, `sweep: run ${state.runId} is not in the run table`);
   await store.setRunStatus(run.runId, 'SWEEPING', ['RUNNING', 'STOPPING']);
   const now = clock.now();
   const units = await store.listUnits(run.runId, { results: false });

@@ -15,11 +15,8 @@ import { recoverUnit } from './recover.ts';
 import { fleetRuntime, runPlanOf } from './run-plan.ts';
 import { StoreJournal } from './store-journal.ts';
 import { unitMetrics, type UnitMetric } from './unit-metrics.ts';
-
-/** Thrown when another live worker holds the unit: the message comes back after the visibility timeout. */
-export class UnitBusyError extends Error {
-  override readonly name = 'UnitBusy';
-}
+import { RunNotFoundError } from '../../core/fleet/errors.ts';
+import { UnitBusyError } from './errors.ts';
 
 /** What a worker needs besides the unit. */
 export interface WorkerDeps extends FleetServices {
@@ -70,7 +67,7 @@ export async function runFleetUnit(unit: Unit, deps: WorkerDeps): Promise<Worker
   if (claim.status === 'done') return { status: 'skipped', unitId: unit.unitId, continuations: 0 };
   if (claim.status === 'busy') throw new UnitBusyError(`unit ${unit.unitId} of run ${unit.runId} is held by another worker`);
   const run = await store.getRun(unit.runId);
-  if (!run) throw new Error(`unit ${unit.unitId}: run ${unit.runId} is not in the run table`);
+  if (!run) throw new RunNotFoundError(unit.runId, `unit ${unit.unitId}: run ${unit.runId} is not in the run table`);
 
   const plan = runPlanOf(run, deps.env);
   const stop = new AbortController();

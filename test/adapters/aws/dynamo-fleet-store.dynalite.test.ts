@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoFleetStore, FLEET_TABLE, fleetTableKeys } from '../../../lib/adapters/aws/dynamo-fleet-store.ts';
-import { CorruptFleetRowError, expiresAt } from '../../../lib/adapters/aws/fleet-table.ts';
+import { CorruptFleetRowError } from '../../../lib/adapters/aws/errors.ts';
+import { InvalidJournalEntryError } from '../../../lib/core/fleet/errors.ts';
+import { expiresAt } from '../../../lib/adapters/aws/fleet-table.ts';
 import type { RunRecord } from '../../../lib/core/fleet/ports.ts';
 import { emptyUnitResult } from '../../../lib/core/recorder/merge.ts';
 import type { BatchUnit } from '../../../lib/core/units.ts';
@@ -93,7 +95,7 @@ describe('Class: DynamoFleetStore (dynalite)', () => {
       await put({ ...fleetTableKeys.unit(runId, 'bad'), unit: JSON.stringify({ kind: 'batch', runId, unitId: 'bad', indices: [] }), status: 'QUEUED', sent: false, attempts: 0 });
       const error = await store.listUnits(runId).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CorruptFleetRowError);
-      expect(error).toMatchObject({ runId, sortKey: 'UNIT#bad' });
+      expect(error).toMatchObject({ runId, sortKey: 'UNIT#bad', code: 'FLEET_ROW_CORRUPT' });
       expect(String(error)).toMatch(new RegExp(`run ${runId}, sort key UNIT#bad\\): .*indices`, 's'));
     });
 
@@ -101,6 +103,7 @@ describe('Class: DynamoFleetStore (dynalite)', () => {
       const runId = `run-${randomUUID()}`;
       await put({ ...fleetTableKeys.unit(runId, 'x'), unit: JSON.stringify(unit(runId, 'y')), status: 'QUEUED', sent: false, attempts: 0 });
       await expect(store.listUnits(runId)).rejects.toThrow('holds unit y');
+      await expect(store.listUnits(runId)).rejects.toThrow(CorruptFleetRowError);
     });
 
     it('rejects a run row with an unknown status and one whose plan is not JSON', async () => {
@@ -110,6 +113,7 @@ describe('Class: DynamoFleetStore (dynalite)', () => {
       await expect(store.getRun(runId)).rejects.toThrow(/sort key RUN\): .*status/s);
       await put({ ...(await items(runId))[0], status: 'RUNNING', plan: '{oops' });
       await expect(store.getRun(runId)).rejects.toThrow(/not valid JSON/);
+      await expect(store.getRun(runId)).rejects.toMatchObject({ code: 'FLEET_ROW_CORRUPT', runId, sortKey: 'RUN' });
     });
 
     it('rejects a journal row whose cursor does not validate', async () => {
@@ -120,6 +124,7 @@ describe('Class: DynamoFleetStore (dynalite)', () => {
 
     it('refuses journal indexes a 12-digit sort key cannot hold', async () => {
       await expect(store.writeJournal('r', { index: 1e12, key: 'K', unitId: 'a', seq: 1, phase: 'running' })).rejects.toThrow('journal index');
+      await expect(store.writeJournal('r', { index: 1e12, key: 'K', unitId: 'a', seq: 1, phase: 'running' })).rejects.toThrow(InvalidJournalEntryError);
     });
   });
 });

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { awsClients } from '../../../lib/adapters/aws/clients.ts';
 import { DynamoFleetStore } from '../../../lib/adapters/aws/dynamo-fleet-store.ts';
+import { RunExistsError } from '../../../lib/core/fleet/errors.ts';
 import type { RunRecord } from '../../../lib/core/fleet/ports.ts';
 import type { BatchUnit } from '../../../lib/core/units.ts';
 
@@ -91,6 +92,25 @@ describe('Class: DynamoFleetStore (mocked DynamoDB)', () => {
       const store = new DynamoFleetStore({ client, tableName: TABLE, batchRetry: FAST_RETRY });
       await expect(store.createRun(run, units(5))).rejects.toThrow(`5 of 5 unit rows of run ${RUN_ID} were still unprocessed after 8 BatchWriteItem calls`);
       expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(8);
+      await expect(store.createRun(run, units(5))).rejects.toMatchObject({ name: 'WriteIncompleteError', code: 'DYNAMO_WRITE_INCOMPLETE' });
+    });
+
+    it('turns a refused run row into RunExistsError, keeping DynamoDB\'s error as its cause', async () => {
+      const refused = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+      mock.on(PutCommand).rejects(refused);
+      const store = new DynamoFleetStore({ client, tableName: TABLE });
+      const error = await store.createRun(run, units(1)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RunExistsError);
+      expect(error).toMatchObject({ code: 'RUN_EXISTS', runId: RUN_ID, message: `run ${RUN_ID} already exists`, cause: refused });
+      expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(0);
+    });
+
+    it('says so when a claim comes back without its attempt count', async () => {
+      mock.on(UpdateCommand).resolves({ Attributes: {} });
+      const store = new DynamoFleetStore({ client, tableName: TABLE });
+      await expect(store.claimUnit(RUN_ID, 'u-0', T0, 1_000)).rejects.toMatchObject({
+        name: 'UnexpectedResponseError', code: 'AWS_RESPONSE_UNEXPECTED', message: `claim of unit u-0 of run ${RUN_ID} returned no attempt count`,
+      });
     });
 
     it('lets throttling errors through instead of retrying or hiding them', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DYNAMO_MAX_ITEM_BYTES, UNIT_JSON_BUDGET_BYTES, dynamoItemBytes, runToItem, unitToItem,
 } from '../../../lib/adapters/aws/fleet-table.ts';
+import { ItemTooLargeError } from '../../../lib/adapters/aws/errors.ts';
 import type { RunRecord } from '../../../lib/core/fleet/ports.ts';
 import type { Unit } from '../../../lib/core/units.ts';
 
@@ -30,6 +31,7 @@ describe('Module: fleet-table, item sizes', () => {
       expect(() => runToItem(run({ big: 'x'.repeat(DYNAMO_MAX_ITEM_BYTES) }))).toThrow(
         /^the run row of run-1 \(the plan's text and the values its setup captured\) would be \d+ bytes, over DynamoDB's 409600-byte item limit$/,
       );
+      expect(() => runToItem(run({ big: 'x'.repeat(DYNAMO_MAX_ITEM_BYTES) }))).toThrow(ItemTooLargeError);
     });
   });
 
@@ -38,6 +40,7 @@ describe('Module: fleet-table, item sizes', () => {
       const indices = Array.from({ length: UNIT_JSON_BUDGET_BYTES / 2 }, (_, i) => i);
       const unit: Unit = { kind: 'batch', runId: 'run-1', unitId: 'b0001', indices };
       expect(() => unitToItem('run-1', unit, 0)).toThrow(/^unit b0001 of run run-1 is \d+ bytes as JSON, over the 98304 bytes a unit row keeps for it$/);
+      expect(() => unitToItem('run-1', unit, 0)).toThrow(expect.objectContaining({ code: 'UNIT_TOO_LARGE' }));
     });
   });
 });

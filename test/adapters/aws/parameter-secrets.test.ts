@@ -2,7 +2,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SecretUnreadableError } from '../../../lib/adapters/aws/errors.ts';
 import { ParameterSecrets } from '../../../lib/adapters/aws/parameter-secrets.ts';
+import { FleetConfigError } from '../../../lib/runtime/fleet/errors.ts';
 import { secretSourcesOf } from '../../../lib/runtime/fleet/secret-sources.ts';
 
 /** Port 9 on loopback: were a mock ever bypassed, the SDK would fail here, never reach AWS. */
@@ -61,6 +63,8 @@ describe('Class: ParameterSecrets', () => {
 
       // Act + Assess
       await expect(secrets.values()).rejects.toThrow('loadfleet: cannot read secret TARGET_TOKEN from SSM parameter /loadfleet/missing: ParameterNotFound: not found');
+      await expect(secrets.values()).rejects.toThrow(SecretUnreadableError);
+      await expect(secrets.values()).rejects.toMatchObject({ code: 'SECRET_UNREADABLE', secret: 'TARGET_TOKEN' });
     });
 
     it('makes no client call when no secret is configured', async () => {
@@ -79,5 +83,7 @@ describe('Function: secretSourcesOf', () => {
     });
     expect(() => secretSourcesOf({ SECRETS: '{"1T":{"ssm":"/a"}}' })).toThrow(/SECRETS variable is not valid/);
     expect(() => secretSourcesOf({ SECRETS: 'nope' })).toThrow(/SECRETS variable is not JSON/);
+    expect(() => secretSourcesOf({ SECRETS: 'nope' })).toThrow(FleetConfigError);
+    expect(() => secretSourcesOf({ SECRETS: '{"1T":{"ssm":"/a"}}' })).toThrow(expect.objectContaining({ code: 'FLEET_CONFIG_INVALID' }));
   });
 });

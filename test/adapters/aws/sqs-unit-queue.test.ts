@@ -104,12 +104,14 @@ describe('Class: SqsUnitQueue (mocked SQS)', () => {
       const [small, big] = units(2);
       const huge = { ...big, unitId: 'huge', group: 'x'.repeat(SQS_MAX_MESSAGE_BYTES) } as BatchUnit;
       await expect(new SqsUnitQueue({ client, queueUrl: QUEUE_URL }).send([small as BatchUnit, huge])).rejects.toThrow(/unit huge of run run-1 is \d{7} bytes/);
+      await expect(new SqsUnitQueue({ client, queueUrl: QUEUE_URL }).send([huge])).rejects.toMatchObject({ name: 'UnitTooLargeError', code: 'UNIT_TOO_LARGE' });
       expect(mock.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
     });
 
     it('lets a whole-call error through', async () => {
       mock.on(SendMessageBatchCommand).rejects(Object.assign(new Error('no such queue'), { name: 'QueueDoesNotExist' }));
       await expect(new SqsUnitQueue({ client, queueUrl: QUEUE_URL }).send(units(1))).rejects.toThrow('no such queue');
+      await expect(new SqsUnitQueue({ client, queueUrl: QUEUE_URL }).send(units(1))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
     });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CursorSchema, type Cursor } from '../../../lib/core/engine/cursor.ts';
 import { runLifecycle, startCursor } from '../../../lib/core/engine/interpreter.ts';
-import { runBatch, runCursors } from '../../../lib/core/load/batches.ts';
+import { runBatch } from '../../../lib/core/load/batches.ts';
+import { runCursors } from '../../../lib/core/load/leftovers.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 import type { BatchUnit } from '../../../lib/core/units.ts';
 import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Cursor } from '../../../lib/core/engine/cursor.ts';
-import { runLifecycle, startCursor, startLifecycle, type LifecycleStatus } from '../../../lib/core/engine/interpreter.ts';
+import { runLifecycle, startCursor, startLifecycle } from '../../../lib/core/engine/interpreter.ts';
+import type { LifecycleStatus } from '../../../lib/core/engine/lifecycle-env.ts';
 import type { LifecycleJournal } from '../../../lib/core/engine/journal.ts';
 import type { Clock } from '../../../lib/core/ports.ts';
 import { customPlan, engineHarness, FailingEvents, runToEnd } from '../../helpers/engine-harness.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CursorSchema, type Cursor } from '../../../lib/core/engine/cursor.ts';
-import { runLifecycle, startCursor, type LifecycleEnv, type LifecycleStatus } from '../../../lib/core/engine/interpreter.ts';
+import { runLifecycle, startCursor } from '../../../lib/core/engine/interpreter.ts';
+import type { LifecycleEnv, LifecycleStatus } from '../../../lib/core/engine/lifecycle-env.ts';
 import type { HttpRequest } from '../../../lib/core/ports.ts';
 import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
-import { RequestExecutor, type OutcomeSink, type RequestOutcome, type Requester } from '../../../lib/core/engine/request-executor.ts';
+import type { RequestOwner, Requester } from '../../../lib/core/engine/call-context.ts';
+import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
+import type { OutcomeSink, RequestOutcome } from '../../../lib/core/engine/request-outcome.ts';
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
 import { TracePropagation } from '../../../lib/core/engine/trace-headers.ts';
 import type { TemplateContext } from '../../../lib/core/plan/template.ts';
@@ -34,21 +36,22 @@ function setup(headers: Record<string, string>, opts: { clock?: Clock; propagati
   return { req: compiled.requests.get('ping')!, http, events, executor, recorder, who, ctx };
 }
 
-/** An outcome sink that keeps what it is given. */
-function keepingSink(): OutcomeSink & { outcomes: RequestOutcome[]; faults: unknown[] } {
+/** A request owner (the lifecycle `who`, drawing from `Rng.of(1)`) whose outcome sink keeps what it is given. */
+function keepingOwner(who: Requester): RequestOwner & { outcomes: RequestOutcome[]; faults: unknown[] } {
   const outcomes: RequestOutcome[] = [];
   const faults: unknown[] = [];
-  return { outcomes, faults, settle: (outcome) => outcomes.push(outcome), fault: (error) => faults.push(error) };
+  const sink: OutcomeSink = { settle: (outcome) => outcomes.push(outcome), fault: (error) => faults.push(error) };
+  return { ...who, rng: Rng.of(1), outcomes, faults, ...sink };
 }
 
 describe('Method: RequestExecutor.start', () => {
   it('settles at once, inside the call, when the request is stopped before it is sent', () => {
     // Prepare
     const t = setup({});
-    const sink = keepingSink();
+    const sink = keepingOwner(t.who);
 
     // Act
-    t.executor.start(t.req, t.ctx, t.who, { rng: Rng.of(1) }, { signal: AbortSignal.abort() }, sink);
+    t.executor.start(t.req, t.ctx, { signal: AbortSignal.abort() }, sink);
 
     // Assess
     expect(sink.outcomes).toEqual([{ ok: false, errorKind: 'aborted', message: 'stopped' }]);
@@ -58,10 +61,10 @@ describe('Method: RequestExecutor.start', () => {
   it('settles once, after the exchange, with the outcome execute would give', async () => {
     // Prepare
     const t = setup({});
-    const sink = keepingSink();
+    const sink = keepingOwner(t.who);
 
     // Act
-    t.executor.start(t.req, t.ctx, t.who, { rng: Rng.of(1) }, { signal: new AbortController().signal }, sink);
+    t.executor.start(t.req, t.ctx, { signal: new AbortController().signal }, sink);
     const before = sink.outcomes.length;
     await new Promise((resolve) => setImmediate(resolve));
 

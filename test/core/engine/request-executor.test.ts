@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
-import { RequestExecutor, type ProgressCounters, type Requester } from '../../../lib/core/engine/request-executor.ts';
+import type { ProgressCounters, Requester } from '../../../lib/core/engine/call-context.ts';
+import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
 import type { TemplateContext } from '../../../lib/core/plan/template.ts';
 import { Recorder } from '../../../lib/core/recorder/recorder.ts';

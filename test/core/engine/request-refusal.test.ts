@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePlan } from '../../../lib/core/engine/compile-plan.ts';
-import { RequestExecutor, type ProgressCounters, type Requester } from '../../../lib/core/engine/request-executor.ts';
+import type { ProgressCounters, Requester } from '../../../lib/core/engine/call-context.ts';
+import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
 import type { TemplateContext } from '../../../lib/core/plan/template.ts';

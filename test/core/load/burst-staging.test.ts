@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpTransportError } from '../../../lib/core/errors.ts';
-import { BURST_STAGE_MS, runBurst } from '../../../lib/core/load/open-models.ts';
+import { BURST_STAGE_MS, runBurst } from '../../../lib/core/load/burst.ts';
 import type { HttpRequest, HttpResponse, StagedRequest } from '../../../lib/core/ports.ts';
 import type { BurstUnit } from '../../../lib/core/units.ts';
 import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RequestExecutor } from '../../../lib/core/engine/request-executor.ts';
 import { RunGuard } from '../../../lib/core/engine/run-guard.ts';
-import { BURST_REWARM_MS, BURST_STAGE_MS, runBurst } from '../../../lib/core/load/open-models.ts';
+import { BURST_REWARM_MS, BURST_STAGE_MS, runBurst } from '../../../lib/core/load/burst.ts';
 import type { BurstUnit } from '../../../lib/core/units.ts';
 import { BASE_URL, customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 
@@ -120,6 +120,29 @@ describe('Function: runBurst', () => {
       expect(h.http.calls).toEqual([]);
       expect(h.recorder.result(h.clock.now()).lifecycles).toMatchObject({ completed: 0, dropped: 3 });
       expect(h.recorder.result(h.clock.now()).starts).toBeUndefined();
+    });
+
+    it('drops, and does not fail, the lifecycles of a burst that begins with a poll when stopped before the start', async () => {
+      // Prepare: each lifecycle's first step is a poll, held at the gate as a first request is
+      const plan = customPlan({
+        requests: { status: { path: '/status?i={{index}}' } },
+        lifecycle: [{ poll: { request: 'status', until: { path: '$.ready', equals: true }, every: 100, maxAttempts: 3 } }],
+        payloads: { count: 3 },
+      });
+      const h = engineHarness(plan, { deadline: Number.POSITIVE_INFINITY });
+      h.http.on('GET', '/status', { status: 200, body: { ready: true } });
+      const running = runBurst(unit(3, 5000), h.env);
+
+      // Act
+      await h.clock.advance(1000);
+      h.guard.stop('stopping');
+      await runToEnd(h.clock, running);
+
+      // Assess
+      expect(h.http.calls).toEqual([]);
+      const result = h.recorder.result(h.clock.now());
+      expect(result.lifecycles).toMatchObject({ completed: 0, failed: 0, dropped: 3 });
+      expect(h.events.ofType('dropped').map((e) => e.reason)).toEqual(Array(3).fill('stopped: stopped before its start: not sent'));
     });
 
     it('records a start when its request is sent: a wait for a concurrency slot shows in the skew', async () => {

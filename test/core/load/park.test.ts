@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Cursor } from '../../../lib/core/engine/cursor.ts';
-import { runBatch, runCursors } from '../../../lib/core/load/batches.ts';
-import { runRate, runVus } from '../../../lib/core/load/open-models.ts';
+import { runBatch } from '../../../lib/core/load/batches.ts';
+import { runCursors } from '../../../lib/core/load/leftovers.ts';
+import { runRate } from '../../../lib/core/load/rate.ts';
+import { runVus } from '../../../lib/core/load/vus.ts';
 import type { BatchUnit, RateUnit, VusUnit } from '../../../lib/core/units.ts';
 import { customPlan, engineHarness, runToEnd, type Harness } from '../../helpers/engine-harness.ts';
 

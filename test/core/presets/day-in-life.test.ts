@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startCursor } from '../../../lib/core/engine/interpreter.ts';
-import { runBatch, runCursors } from '../../../lib/core/load/batches.ts';
+import { runBatch } from '../../../lib/core/load/batches.ts';
+import { runCursors } from '../../../lib/core/load/leftovers.ts';
 import type { Cursor } from '../../../lib/core/engine/cursor.ts';
 import { evaluateExpectations } from '../../../lib/core/plan/expectations.ts';
 import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRate } from '../../../lib/core/load/open-models.ts';
+import { runRate } from '../../../lib/core/load/rate.ts';
 import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError, type PlanIssue } from '../../../lib/core/plan/source.ts';
 import { planUnits } from '../../../lib/core/planner.ts';

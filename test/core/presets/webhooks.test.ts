@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runVus } from '../../../lib/core/load/open-models.ts';
+import { runVus } from '../../../lib/core/load/vus.ts';
 import { loadPlan } from '../../../lib/core/plan/plan-loader.ts';
 import { PlanValidationError } from '../../../lib/core/plan/issues.ts';
 import { planUnits } from '../../../lib/core/planner.ts';

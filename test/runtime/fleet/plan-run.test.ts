@@ -3,7 +3,8 @@ import { MemoryFleetStore } from '../../../lib/adapters/local/memory-fleet-store
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store.ts';
 import type { FleetEnv } from '../../../lib/runtime/fleet/fleet-env.ts';
 import { fleetEnv } from '../../../lib/runtime/fleet/fleet-env.ts';
-import { InvalidPlanError, planRun } from '../../../lib/runtime/fleet/plan-run.ts';
+import { FleetConfigError, InvalidPlanError } from '../../../lib/runtime/fleet/errors.ts';
+import { planRun } from '../../../lib/runtime/fleet/plan-run.ts';
 import { pollSecondsFor } from '../../../lib/runtime/fleet/state.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 import { ScriptedHttp } from '../../helpers/scripted-http.ts';
@@ -77,6 +78,7 @@ describe('planRun (the Plan step)', () => {
     const error = await planRun(input, d).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidPlanError);
     expect((error as Error).name).toBe('InvalidPlan');
+    expect(error).toMatchObject({ code: 'PLAN_REJECTED' });
     expect((error as Error).message).toMatch(message);
     expect(await d.store.getRun('run-1')).toBeUndefined();
   });
@@ -125,5 +127,7 @@ describe('planRun (the Plan step)', () => {
     expect(fleetEnv(env)).toMatchObject({ allowedHosts: ['a.example'], limits: { maxRps: 5 }, workerTimeoutMs: 300_000 });
     expect(() => fleetEnv({ ...env, ALLOWED_HOSTS: 'a.example' })).toThrow(/ALLOWED_HOSTS: must be a JSON array/);
     expect(() => fleetEnv({ QUEUE_URL: 'q' })).toThrow(/TABLE_NAME/);
+    expect(() => fleetEnv({ QUEUE_URL: 'q' })).toThrow(FleetConfigError);
+    expect(() => fleetEnv({ QUEUE_URL: 'q' })).toThrow(expect.objectContaining({ code: 'FLEET_CONFIG_INVALID' }));
   });
 });

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../lib/adapters/local/memory-fleet-store.ts';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store.ts';
 import { MemoryUnitQueue } from '../../../lib/adapters/local/memory-unit-queue.ts';
+import { RunNotFoundError } from '../../../lib/core/fleet/errors.ts';
 import type { RunRecord } from '../../../lib/core/fleet/ports.ts';
 import { emptyUnitResult } from '../../../lib/core/recorder/merge.ts';
 import type { Unit } from '../../../lib/core/units.ts';
 import { delaySecondsOf, dispatchQueued } from '../../../lib/runtime/fleet/dispatch.ts';
 import type { FleetEnv } from '../../../lib/runtime/fleet/fleet-env.ts';
+import { aggregateRun } from '../../../lib/runtime/fleet/aggregate.ts';
 import { checkProgress } from '../../../lib/runtime/fleet/progress.ts';
+import { sweepRun } from '../../../lib/runtime/fleet/sweep.ts';
 import { runFleetUnit } from '../../../lib/runtime/fleet/worker.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 import { ScriptedHttp } from '../../helpers/scripted-http.ts';
@@ -39,6 +42,27 @@ describe('dispatch and progress', () => {
     expect(queue.sent.map((m) => [m.unit.unitId, m.delaySeconds])).toEqual([['b0', 0], ['b0.c', 55], ['b1.c', 900]]);
     expect(await dispatchQueued('r', store, queue, clock.now())).toEqual({ sent: 0, left: 0 });
     expect(delaySecondsOf(resume('x', T0 + 3_000), T0)).toBe(0);
+  });
+
+  it('names the step and the run when the run is not in the store: RunNotFoundError, before any write', async () => {
+    // Prepare: the store holds run r only
+    const { store, deps, clock } = await setup();
+    const gone = { ...STATE, runId: 'gone' };
+    const objects = new MemoryObjectStore();
+    const http = new ScriptedHttp(clock);
+
+    // Act
+    const errors = await Promise.all([
+      checkProgress(gone, deps).catch((e: unknown) => e),
+      sweepRun(gone, { store, objects, env: {}, clock, http, workerTimeoutMs: 60_000 }).catch((e: unknown) => e),
+      aggregateRun(gone, { store, objects, env: {}, clock, http: () => http }).catch((e: unknown) => e),
+    ]);
+
+    // Assess
+    for (const error of errors) expect(error).toBeInstanceOf(RunNotFoundError);
+    expect(errors).toMatchObject(['progress', 'sweep', 'aggregate'].map((step) => ({ code: 'RUN_NOT_FOUND', runId: 'gone', message: `${step}: run gone is not in the run table` })));
+    expect(await objects.list('')).toEqual([]);
+    expect(await store.getRun('r')).toMatchObject({ status: 'RUNNING' });
   });
 
   it('is finished when every unit is done', async () => {

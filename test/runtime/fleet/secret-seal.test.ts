@@ -7,6 +7,7 @@ import { Recorder } from '../../../lib/core/recorder/recorder.ts';
 import { Redactor } from '../../../lib/core/redactor.ts';
 import type { Unit } from '../../../lib/core/units.ts';
 import { SealedFleetStore, SealedUnitQueue } from '../../../lib/runtime/fleet/sealed-fleet-store.ts';
+import { SecretMissingError } from '../../../lib/runtime/fleet/errors.ts';
 import { SecretSeal } from '../../../lib/runtime/fleet/secret-seal.ts';
 
 const SENTINEL = 'SENTINEL-7f3a9c2e';
@@ -42,6 +43,8 @@ describe('Class: SecretSeal', () => {
 
   it('refuses a reference to a secret it does not have, naming it', () => {
     expect(() => new SecretSeal({ OTHER: 'other-value' }).unseal({ v: '\u0000TOKEN\u0000' })).toThrow(/refers to secret TOKEN, which this function does not have/);
+    expect(() => new SecretSeal({ OTHER: 'other-value' }).unseal({ v: '\u0000TOKEN\u0000' })).toThrow(SecretMissingError);
+    expect(() => new SecretSeal({ OTHER: 'other-value' }).unseal({ v: '\u0000TOKEN\u0000' })).toThrow(expect.objectContaining({ code: 'SECRET_MISSING', secret: 'TOKEN' }));
   });
 
   it('changes nothing without secrets', () => {
